@@ -1,0 +1,274 @@
+/*
+ * config: one table lists every option once, with its flag, its environment
+ * variable, its default, its bounds and its help line; parsing, defaults and
+ * --help are all driven by that table, so they cannot disagree.
+ */
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_INT, OPT_STR, OPT_BOOL, OPT_LEVEL };
+
+struct opt {
+	const char *flag;
+	const char *env;
+	enum opt_type type;
+	size_t offset;
+	const char *def;	/* default as text; NULL = unset */
+	long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct opt opts[] = {
+	{ "port", "SURAK_PORT", OPT_INT, OFF(port), "8080", 0, 65535,
+	  "TCP port for HTTP and WebSocket" },
+	{ "host", "SURAK_HOST", OPT_STR, OFF(host), NULL, 0, 0,
+	  "listen address (default: every interface)" },
+	{ "redis", "REDIS_URL", OPT_STR, OFF(redis_url), "redis://127.0.0.1:6379", 0, 0,
+	  "redis://[:password@]host[:port][/db] or unix:///path.sock" },
+	{ "admin-token", "SURAK_ADMIN_TOKEN", OPT_STR, OFF(admin_token), NULL, 0, 0,
+	  "token for POST /api/rooms (required, at least 16 characters)" },
+	{ "web", "SURAK_WEB", OPT_STR, OFF(web_dir), "web", 0, 0,
+	  "folder holding the pages" },
+	{ "origins", "SURAK_ORIGINS", OPT_STR, OFF(origins), NULL, 0, 0,
+	  "comma-separated Origins allowed to open /ws (default: the hub's own)" },
+	{ "ask-rate", "SURAK_ASK_RATE", OPT_INT, OFF(ask_per_min), "5", 1, 100000,
+	  "questions per client per room per minute" },
+	{ "vote-rate", "SURAK_VOTE_RATE", OPT_INT, OFF(vote_per_min), "120", 1, 100000,
+	  "votes and unvotes per client per room per minute" },
+	{ "conns-per-ip", "SURAK_CONNS_PER_IP", OPT_INT, OFF(conns_per_ip), "1000", 1, 1000000,
+	  "WebSocket connections per client IP address" },
+	{ "history", "SURAK_HISTORY", OPT_INT, OFF(history), "1000", 16, 1000000,
+	  "events kept per room for resume" },
+	{ "tick-ms", "SURAK_TICK_MS", OPT_INT, OFF(tick_ms), "10", 0, 1000,
+	  "shortest interval between two fan-outs of one room" },
+	{ "queue", "SURAK_QUEUE", OPT_INT, OFF(queue_max), "512", 4, 1000000,
+	  "messages queued for one connection before it is dropped as too slow" },
+	{ "redis-timeout-ms", "SURAK_REDIS_TIMEOUT_MS", OPT_INT, OFF(redis_timeout_ms), "2000", 100, 600000,
+	  "a Redis reply later than this marks Redis as down" },
+	{ "handshake-timeout", "SURAK_HANDSHAKE_TIMEOUT", OPT_INT, OFF(handshake_timeout_s), "10", 1, 3600,
+	  "seconds allowed to finish an HTTP request or WebSocket handshake" },
+	{ "trust-proxy", "SURAK_TRUST_PROXY", OPT_BOOL, OFF(trust_proxy), "0", 0, 1,
+	  "take the client address from X-Forwarded-For (behind a proxy)" },
+	{ "log-level", "SURAK_LOG_LEVEL", OPT_LEVEL, OFF(log_level), "info", 0, 0,
+	  "error, warn, info or debug" },
+};
+
+static int
+set_opt(struct config *c, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	char *base = (char *)c;
+	long v;
+
+	switch (o->type) {
+	case OPT_LEVEL:
+		if ((v = log_parse_level(val)) < 0) {
+			snprintf(err, errlen, "--%s: unknown level '%s'", o->flag, val);
+			return -1;
+		}
+		*(int *)(base + o->offset) = (int)v;
+		break;
+	case OPT_INT:
+		if (parse_long(val, o->min, o->max, &v) < 0) {
+			snprintf(err, errlen, "--%s: '%s' is not a number in %ld..%ld",
+			    o->flag, val, o->min, o->max);
+			return -1;
+		}
+		*(int *)(base + o->offset) = (int)v;
+		break;
+	case OPT_BOOL:
+		if (strcmp(val, "1") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0)
+			*(int *)(base + o->offset) = 1;
+		else if (strcmp(val, "0") == 0 || strcmp(val, "false") == 0 || strcmp(val, "no") == 0)
+			*(int *)(base + o->offset) = 0;
+		else {
+			snprintf(err, errlen, "--%s: '%s' is not 0/1", o->flag, val);
+			return -1;
+		}
+		break;
+	case OPT_STR: {
+		char **slot = (char **)(base + o->offset);
+
+		free(*slot);
+		*slot = val[0] ? xstrdup(val) : NULL;
+		break;
+	}
+	}
+	return 0;
+}
+
+void
+config_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: surak [options]\n\n"
+	    "Surak: live-broadcast Q&A moderation hub.\n"
+	    "Every option can also be set through the environment variable shown.\n\n");
+	for (i = 0; i < ARRAY_LEN(opts); i++) {
+		const struct opt *o = &opts[i];
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s", o->flag,
+		    o->type == OPT_BOOL ? "[=0|1]" : "=VALUE");
+		fprintf(f, "  %-28s %s\n  %-28s env %s%s%s\n", left, o->help, "",
+		    o->env, o->def ? ", default " : "", o->def ? o->def : "");
+	}
+	fprintf(f, "  %-28s %s\n", "--help", "print this help and exit");
+}
+
+static char *
+take(const char *s, size_t n)
+{
+	return xstrndup(s, n);
+}
+
+int
+config_parse_redis_url(const char *url, struct redis_addr *out, char *err, size_t errlen)
+{
+	const char *p, *at, *slash, *colon;
+	long v;
+
+	memset(out, 0, sizeof(*out));
+	out->port = 6379;
+	if (strncmp(url, "unix://", 7) == 0) {
+		if (url[7] != '/') {
+			snprintf(err, errlen, "redis url: unix:// needs an absolute path");
+			return -1;
+		}
+		out->unix_path = xstrdup(url + 7);
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0) {
+		snprintf(err, errlen, "redis url must start with redis:// or unix://");
+		return -1;
+	}
+	p = url + 8;
+	at = strrchr(p, '@');
+	if (at) {
+		const char *pw = memchr(p, ':', (size_t)(at - p));
+
+		/* redis://user:password@host: the user part is ignored (AUTH password). */
+		pw = pw ? pw + 1 : p;
+		if (at > pw)
+			out->password = take(pw, (size_t)(at - pw));
+		p = at + 1;
+	}
+	slash = strchr(p, '/');
+	if (slash == NULL)
+		slash = p + strlen(p);
+	colon = memchr(p, ':', (size_t)(slash - p));
+	if (colon) {
+		char port[16];
+		size_t n = (size_t)(slash - colon - 1);
+
+		if (n == 0 || n >= sizeof(port)) {
+			snprintf(err, errlen, "redis url: bad port");
+			goto fail;
+		}
+		memcpy(port, colon + 1, n);
+		port[n] = '\0';
+		if (parse_long(port, 1, 65535, &v) < 0) {
+			snprintf(err, errlen, "redis url: bad port '%s'", port);
+			goto fail;
+		}
+		out->port = (int)v;
+	} else
+		colon = slash;
+	if (colon == p) {
+		snprintf(err, errlen, "redis url: missing host");
+		goto fail;
+	}
+	out->host = take(p, (size_t)(colon - p));
+	if (*slash == '/' && slash[1]) {
+		if (parse_long(slash + 1, 0, 1000000, &v) < 0) {
+			snprintf(err, errlen, "redis url: bad database number '%s'", slash + 1);
+			goto fail;
+		}
+		out->db = (int)v;
+	}
+	return 0;
+fail:
+	free(out->password);
+	free(out->host);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+int
+config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option lopts[ARRAY_LEN(opts) + 2];
+	size_t i;
+	int ch, idx;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < ARRAY_LEN(opts); i++) {
+		const char *env = getenv(opts[i].env);
+
+		if (opts[i].def && set_opt(c, &opts[i], opts[i].def, err, errlen) < 0)
+			return -1;
+		if (env && *env && set_opt(c, &opts[i], env, err, errlen) < 0) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, " (from %s)", opts[i].env);
+			return -1;
+		}
+		lopts[i].name = opts[i].flag;
+		lopts[i].has_arg = opts[i].type == OPT_BOOL ? optional_argument : required_argument;
+		lopts[i].flag = NULL;
+		lopts[i].val = 1000 + (int)i;
+	}
+	lopts[i] = (struct option){ "help", no_argument, NULL, 'h' };
+	lopts[i + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", lopts, &idx)) != -1) {
+		if (ch == 'h')
+			return 1;
+		if (ch < 1000 || ch >= 1000 + (int)ARRAY_LEN(opts)) {
+			snprintf(err, errlen, "unknown or incomplete option '%s' (see --help)",
+			    argv[optind - 1]);
+			return -1;
+		}
+		if (set_opt(c, &opts[ch - 1000], optarg ? optarg : "1", err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	if (c->admin_token == NULL) {
+		snprintf(err, errlen, "an admin token is required: --admin-token or SURAK_ADMIN_TOKEN");
+		return -1;
+	}
+	if (strlen(c->admin_token) < 16) {
+		snprintf(err, errlen, "the admin token must be at least 16 characters");
+		return -1;
+	}
+	if (config_parse_redis_url(c->redis_url, &c->redis, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(opts); i++)
+		if (opts[i].type == OPT_STR)
+			free(*(char **)((char *)c + opts[i].offset));
+	free(c->redis.host);
+	free(c->redis.unix_path);
+	free(c->redis.password);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,48 @@
+/*
+ * config: every tunable of the hub, from command-line flags with
+ * environment equivalents (flag beats environment beats default).
+ */
+#ifndef SURAK_CONFIG_H
+#define SURAK_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct redis_addr {
+	char *host;		/* NULL when unix_path is set */
+	int port;
+	char *unix_path;	/* unix:///path/to/redis.sock */
+	char *password;		/* NULL: no AUTH */
+	int db;
+};
+
+struct config {
+	int port;
+	char *host;		/* listen address; NULL = every interface */
+	char *redis_url;
+	struct redis_addr redis;
+	char *admin_token;
+	char *web_dir;
+	char *origins;		/* comma-separated allowlist; NULL = own origin */
+	int ask_per_min;	/* asks per client per room */
+	int vote_per_min;	/* votes and unvotes per client per room */
+	int conns_per_ip;
+	int history;		/* events kept per room for resume */
+	int tick_ms;		/* fan-out coalescing interval */
+	int queue_max;		/* messages queued per connection before drop */
+	int redis_timeout_ms;	/* a Redis reply later than this means "down" */
+	int handshake_timeout_s;
+	int trust_proxy;	/* take the client IP from X-Forwarded-For */
+	int log_level;
+};
+
+/*
+ * Fills `c` from argv and the environment. Returns 0 when the hub should
+ * start, 1 when --help was printed, -1 on an error described in err.
+ */
+int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
+void config_free(struct config *c);
+int config_parse_redis_url(const char *url, struct redis_addr *out, char *err, size_t errlen);
+void config_usage(FILE *f);
+
+#endif

@@ -1,0 +1,32 @@
+-- ban: ARGV[4..7] = client, rid, question id (or empty), author handle (or
+-- empty). Bans the question's author (or the author with that handle) from
+-- asking and voting in the room, and rejects their pending questions.
+-- Returns {"ok", ack_json, banned_author_handle}.
+local client, rid, id, handle = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+
+local prev = replay(client, rid)
+if prev then return {'ok', prev, ''} end
+local m = meta()
+if m == nil then return err('no_room', 'no such room') end
+local target
+if id ~= '' then
+  local q = question(id)
+  if q == nil then return err('no_question', 'no such question') end
+  target, handle = q.author, q.ah
+else
+  target = redis.call('HGET', key('handles'), handle)
+  if not target then return err('bad_request', 'no such author') end
+end
+if target == client then return err('not_allowed', 'you cannot ban yourself') end
+redis.call('SADD', key('banned'), target)
+for _, qid in ipairs(redis.call('SMEMBERS', key('mine', target))) do
+  local q = question(qid)
+  if q and q.author == target and q.status == 'pending' and (q.into == nil or q.into == '') then
+    set_status(q, 'rejected')
+    touch(q)
+    emit_upsert(q, m.featured, 'pending')
+  end
+end
+local ack = '{"type":"ack","rid":' .. J(rid) .. ',"author":' .. J(handle) .. '}'
+remember(client, rid, ack)
+return {'ok', ack, handle}

@@ -1,0 +1,193 @@
+-- lib.lua: shared by every Surak script (scripts/embed.sh does not join
+-- them; store.c prepends this file to each script before SCRIPT LOAD).
+--
+-- Calling convention, for every script:
+--   KEYS[1]  the room's key prefix, "surak:{ROOM}" (one hash slot per room)
+--   ARGV[1]  the room's PUBLISH channel
+--   ARGV[2]  now, wall-clock milliseconds, from the hub
+--   ARGV[3]  how many events to keep in the room's history
+--   ARGV[4…] the script's own arguments
+-- Every script returns {"ok", …} or {"err", code, message, retry_after_ms}.
+-- A script validates everything before its first write: Redis does not
+-- roll back the writes of a script that fails half-way.
+
+local P = KEYS[1]
+local CHANNEL = ARGV[1]
+local NOW = ARGV[2]
+local HISTORY = tonumber(ARGV[3])
+local VAR_INLINE = 20          -- variants carried inline in a question
+local RID_TTL = 86400          -- seconds a command's answer is kept for retries
+
+local function key(...)
+  return P .. ':' .. table.concat({...}, ':')
+end
+
+local function J(v)
+  if v == nil or v == false then return 'null' end
+  return cjson.encode(v)
+end
+
+local function bool(v)
+  return v and 'true' or 'false'
+end
+
+local function hgetall(k)
+  local flat = redis.call('HGETALL', k)
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function err(code, message, retry)
+  return {'err', code, message, retry or 0}
+end
+
+local function meta()
+  local m = hgetall(key('meta'))
+  if m.id == nil then return nil end
+  return m
+end
+
+local function room_json(m)
+  return '{"id":' .. J(m.id) .. ',"title":' .. J(m.title) ..
+    ',"open":' .. bool(m.open == '1') .. ',"moderation":' .. bool(m.moderation == '1') .. '}'
+end
+
+local function question(id)
+  local q = hgetall(key('q', id))
+  if q.id == nil then return nil end
+  return q
+end
+
+local VISIBLE = {approved = true, answered = true}
+
+-- The fields every role may see, without the closing brace.
+local function q_public(q, featured)
+  return '{"id":' .. q.id .. ',"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
+    ',"status":' .. J(q.status) .. ',"featured":' .. bool(featured == q.id) ..
+    ',"votes":' .. q.votes .. ',"dups":' .. q.dups .. ',"score":' .. q.score ..
+    ',"created":' .. q.created .. ',"updated":' .. q.updated
+end
+
+local function flags_json(q)
+  if q.flags == nil or q.flags == '' then return '[]' end
+  local parts = {}
+  for f in string.gmatch(q.flags, '[^,]+') do parts[#parts + 1] = J(f) end
+  return '[' .. table.concat(parts, ',') .. ']'
+end
+
+-- Variants from index `from` on, each tagged with its index "i".
+local function variants_json(q, from)
+  local vs = redis.call('LRANGE', key('q', q.id, 'var'), from, -1)
+  for i = 1, #vs do
+    vs[i] = '{"i":' .. (from + i - 1) .. ',' .. string.sub(vs[i], 2)
+  end
+  return '[' .. table.concat(vs, ',') .. ']'
+end
+
+-- The moderator's view: everything, variants capped to the newest VAR_INLINE.
+local function q_full(q, featured, all_variants)
+  local n = tonumber(q.nvar or '0')
+  local from = 0
+  if not all_variants and n > VAR_INLINE then from = n - VAR_INLINE end
+  local s = q_public(q, featured) .. ',"author":' .. J(q.ah) .. ',"flags":' .. flags_json(q) ..
+    ',"variants":' .. variants_json(q, from) .. ',"nvariants":' .. n
+  if q.into and q.into ~= '' then s = s .. ',"merged_into":' .. q.into end
+  if q.split_from and q.split_from ~= '' then s = s .. ',"split_from":' .. q.split_from end
+  if q.orig and q.orig ~= '' then s = s .. ',"original_text":' .. J(q.orig) end
+  return s .. '}'
+end
+
+-- The asker's view: public fields plus mine and voted.
+local function q_mine(q, featured, client)
+  local voted = redis.call('SISMEMBER', key('voted', client), q.id) == 1
+  return q_public(q, featured) .. ',"mine":true,"voted":' .. bool(voted) .. '}'
+end
+
+-- Appends an event to the history and publishes it; returns its seq.
+local function emit(body)
+  local seq = redis.call('HINCRBY', key('meta'), 'seq', 1)
+  local ev = '{"seq":' .. seq .. ',' .. body .. '}'
+  local hk = key('ev')
+  redis.call('RPUSH', hk, ev)
+  redis.call('LTRIM', hk, -HISTORY, -1)
+  redis.call('PUBLISH', CHANNEL, ev)
+  return seq
+end
+
+local function emit_upsert(q, featured, was, mine)
+  local body = '"op":"upsert","was":' .. J(was or '') .. ',"q":' .. q_full(q, featured)
+  if mine then body = body .. ',"mine":' .. J(mine) end
+  return emit(body)
+end
+
+local function emit_remove(q, was, into)
+  local body = '"op":"remove","id":' .. q.id .. ',"was":' .. J(was)
+  if into then body = body .. ',"into":' .. into end
+  return emit(body)
+end
+
+local function emit_room(m)
+  return emit('"op":"room","room":' .. room_json(m))
+end
+
+-- The answer a command got the first time, if this client sent this rid before.
+local function replay(client, rid)
+  return redis.call('HGET', key('c', client), 'rid:' .. rid)
+end
+
+local function remember(client, rid, ack)
+  local k = key('c', client)
+  redis.call('HSET', k, 'rid:' .. rid, ack)
+  redis.call('EXPIRE', k, RID_TTL)
+end
+
+-- Fixed-window counter; returns the milliseconds to wait, or 0 if allowed.
+local function limited(name, client, limit, window_ms)
+  local k = key('rl', name, client)
+  local n = redis.call('INCR', k)
+  if n == 1 then redis.call('PEXPIRE', k, window_ms) end
+  if n > limit then
+    local ttl = redis.call('PTTL', k)
+    if ttl < 0 then
+      redis.call('PEXPIRE', k, window_ms)
+      ttl = window_ms
+    end
+    return ttl
+  end
+  return 0
+end
+
+local function set_status(q, status)
+  if q.status ~= status then
+    redis.call('ZREM', key('rank', q.status), q.id)
+    q.status = status
+  end
+  redis.call('ZADD', key('rank', status), q.score, q.id)
+  redis.call('HSET', key('q', q.id), 'status', status)
+end
+
+-- v1 rank: score = votes.
+local function set_votes(q)
+  local votes = redis.call('SCARD', key('q', q.id, 'voters'))
+  q.votes = tostring(votes)
+  q.score = tostring(votes)
+  redis.call('HSET', key('q', q.id), 'votes', q.votes, 'score', q.score)
+  if q.into == nil or q.into == '' then
+    redis.call('ZADD', key('rank', q.status), q.score, q.id)
+  end
+end
+
+local function touch(q)
+  q.updated = NOW
+  redis.call('HSET', key('q', q.id), 'updated', NOW)
+end
+
+local function author_handle(client)
+  local h = redis.call('HGET', key('authors'), client)
+  if h then return h end
+  h = 'u' .. redis.call('HINCRBY', key('meta'), 'authors', 1)
+  redis.call('HSET', key('authors'), client, h)
+  redis.call('HSET', key('handles'), h, client)
+  return h
+end

@@ -1,0 +1,155 @@
+-- moderate: ARGV[4..12] = client, rid, role, question id, action, text and
+-- fingerprint (edit), target id (merge), variant index (split).
+-- Presenters may only answer, feature and unfeature (the hub checks too).
+-- Returns {"ok", ack_json, id}.
+local client, rid, role, id, action = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local text, fp, into, variant = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
+
+local prev = replay(client, rid)
+if prev then return {'ok', prev, 0} end
+local m = meta()
+if m == nil then return err('no_room', 'no such room') end
+if role ~= 'moderator' and action ~= 'answer' and action ~= 'feature' and action ~= 'unfeature' then
+  return err('not_allowed', 'presenters may only answer, feature and unfeature')
+end
+local q = question(id)
+if q == nil or (q.into and q.into ~= '') then return err('no_question', 'no such question') end
+
+local mk = key('meta')
+local featured = m.featured
+
+local function set_featured(new)
+  local old = featured
+  featured = new
+  redis.call('HSET', mk, 'featured', new)
+  if old ~= '' and old ~= new then
+    local oq = question(old)
+    if oq and (oq.into == nil or oq.into == '') then emit_upsert(oq, featured, oq.status) end
+  end
+end
+
+local was = q.status
+local result = q
+
+if action == 'approve' then
+  set_status(q, 'approved')
+elseif action == 'reject' then
+  if featured == q.id then set_featured('') end
+  set_status(q, 'rejected')
+elseif action == 'answer' then
+  if not VISIBLE[q.status] then return err('not_allowed', 'only an approved question can be answered') end
+  if featured == q.id then set_featured('') end
+  set_status(q, 'answered')
+elseif action == 'reopen' then
+  if q.status == 'answered' then set_status(q, 'approved')
+  elseif q.status == 'rejected' then set_status(q, 'pending') end
+elseif action == 'feature' then
+  if q.status == 'rejected' or (role ~= 'moderator' and not VISIBLE[q.status]) then
+    return err('not_allowed', 'only an approved question can go on air')
+  end
+  set_status(q, 'approved')
+  set_featured(q.id)
+elseif action == 'unfeature' then
+  if featured == q.id then set_featured('') end
+elseif action == 'edit' then
+  local qk = key('q', id)
+  if q.orig == nil or q.orig == '' then redis.call('HSET', qk, 'orig', q.text); q.orig = q.text end
+  q.text = text
+  redis.call('HSET', qk, 'text', text)
+  if redis.call('HSETNX', key('fp'), fp, id) == 1 then
+    q.fps = (q.fps or '') .. ',' .. fp
+    redis.call('HSET', qk, 'fps', q.fps)
+  end
+elseif action == 'merge' then
+  local t = question(into)
+  if into == id then return err('bad_request', 'cannot merge a question into itself') end
+  if t == nil or (t.into and t.into ~= '') then return err('no_question', 'no such target question') end
+  local tk, qk = key('q', into), key('q', id)
+  -- The source becomes a variant of the target, followed by its own variants.
+  redis.call('RPUSH', key('q', into, 'var'), '{"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
+    ',"created":' .. q.created .. ',"author":' .. J(q.ah) .. ',"similarity":null}')
+  redis.call('RPUSH', key('q', into, 'varc'), q.author)
+  local vs = redis.call('LRANGE', key('q', id, 'var'), 0, -1)
+  local vc = redis.call('LRANGE', key('q', id, 'varc'), 0, -1)
+  if #vs > 0 then
+    redis.call('RPUSH', key('q', into, 'var'), unpack(vs))
+    redis.call('RPUSH', key('q', into, 'varc'), unpack(vc))
+  end
+  t.nvar = tostring(redis.call('HINCRBY', tk, 'nvar', 1 + #vs))
+  t.dups = tostring(redis.call('HINCRBY', tk, 'dups', 1 + tonumber(q.dups)))
+  -- Askers of the source now asked the target; explicit votes move too.
+  local askers = {q.author}
+  for i = 1, #vc do askers[#askers + 1] = vc[i] end
+  for _, c in ipairs(askers) do
+    if redis.call('SREM', key('mine', c), id) == 1 then redis.call('SADD', key('mine', c), into) end
+  end
+  for _, c in ipairs(redis.call('SMEMBERS', key('q', id, 'voters'))) do
+    if redis.call('SREM', key('voted', c), id) == 1 then redis.call('SADD', key('voted', c), into) end
+    redis.call('SADD', key('q', into, 'voters'), c)
+  end
+  for f in string.gmatch(q.fps or '', '[^,]+') do redis.call('HSET', key('fp'), f, into) end
+  if featured == id then set_featured('') end
+  redis.call('ZREM', key('rank', q.status), id)
+  redis.call('HSET', qk, 'into', into, 'updated', NOW)
+  q.into = into
+  emit_remove(q, was, into)
+  set_votes(t)
+  touch(t)
+  emit_upsert(t, featured, t.status)
+  result = t
+elseif action == 'split' then
+  local n = tonumber(q.nvar or '0')
+  if variant == nil or variant < 0 or variant >= n or variant ~= math.floor(variant) then
+    return err('bad_request', 'no such variant')
+  end
+  local vk, ck = key('q', id, 'var'), key('q', id, 'varc')
+  local v = cjson.decode(redis.call('LINDEX', vk, variant))
+  local c = redis.call('LINDEX', ck, variant)
+  local mark = '\0split:' .. NOW
+  redis.call('LSET', vk, variant, mark)
+  redis.call('LREM', vk, 1, mark)
+  redis.call('LSET', ck, variant, mark)
+  redis.call('LREM', ck, 1, mark)
+  local qk = key('q', id)
+  q.nvar = tostring(redis.call('HINCRBY', qk, 'nvar', -1))
+  q.dups = tostring(redis.call('HINCRBY', qk, 'dups', -1))
+  -- The asker moves to the new question unless still tied to this one.
+  local still = q.author == c
+  for _, other in ipairs(redis.call('LRANGE', ck, 0, -1)) do
+    if other == c then still = true end
+  end
+  if not still then
+    redis.call('SREM', key('mine', c), id)
+    if redis.call('SISMEMBER', key('voted', c), id) == 0 then
+      redis.call('SREM', key('q', id, 'voters'), c)
+    end
+  end
+  local nid = tostring(redis.call('HINCRBY', mk, 'qid', 1))
+  local status = m.moderation == '1' and 'pending' or 'approved'
+  local name = v.name
+  if name == nil or name == cjson.null then name = '' end
+  local nq = {id = nid, text = v.text, name = name, status = status, votes = '1', dups = '0',
+    score = '1', created = string.format('%.0f', v.created), updated = NOW, author = c, ah = v.author or '',
+    fp = '', fps = '', flags = '', nvar = '0', split_from = id}
+  local flat = {}
+  for k, val in pairs(nq) do flat[#flat + 1] = k; flat[#flat + 1] = val end
+  redis.call('HSET', key('q', nid), unpack(flat))
+  redis.call('SADD', key('q', nid, 'voters'), c)
+  redis.call('ZADD', key('rank', status), 1, nid)
+  redis.call('SADD', key('mine', c), nid)
+  set_votes(q)
+  touch(q)
+  emit_upsert(q, featured, was)
+  emit_upsert(nq, featured, '', c)
+  result = nq
+else
+  return err('bad_request', 'unknown action')
+end
+
+if action ~= 'merge' and action ~= 'split' then
+  touch(q)
+  emit_upsert(q, featured, was)
+end
+local ack = '{"type":"ack","rid":' .. J(rid) .. ',"q":' .. q_full(result, featured) .. '}'
+remember(client, rid, ack)
+return {'ok', ack, tonumber(result.id)}

@@ -1,0 +1,19 @@
+-- room: ARGV[4..8] = client, rid, open, title, moderation; an empty value
+-- leaves that setting as it is. Returns {"ok", ack_json}.
+local client, rid, open, title, moderation = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+
+local prev = replay(client, rid)
+if prev then return {'ok', prev} end
+local m = meta()
+if m == nil then return err('no_room', 'no such room') end
+local set = {}
+if open ~= '' then set[#set + 1] = 'open'; set[#set + 1] = open; m.open = open end
+if title ~= '' then set[#set + 1] = 'title'; set[#set + 1] = title; m.title = title end
+if moderation ~= '' then set[#set + 1] = 'moderation'; set[#set + 1] = moderation; m.moderation = moderation end
+if #set > 0 then
+  redis.call('HSET', key('meta'), unpack(set))
+  emit_room(m)
+end
+local ack = '{"type":"ack","rid":' .. J(rid) .. ',"room":' .. room_json(m) .. '}'
+remember(client, rid, ack)
+return {'ok', ack}

@@ -1,0 +1,85 @@
+/*
+ * main: the hub process. Creates the libuv loop that everything runs on
+ * (lws, hiredis, timers), starts the modules in dependency order, and on
+ * SIGINT or SIGTERM stops them in reverse order and lets the loop drain.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "config.h"
+#include "dedupe.h"
+#include "http.h"
+#include "log.h"
+#include "room.h"
+#include "session.h"
+#include "store.h"
+#include "ws.h"
+
+static struct config cfg;
+static uv_loop_t loop;
+static uv_signal_t sigint_h, sigterm_h;
+static int stopping;
+
+static void
+stop(uv_signal_t *h, int signum)
+{
+	(void)h;
+	if (stopping++)
+		return;
+	log_info("signal %d: shutting down", signum);
+	ws_shutdown();
+	store_shutdown();
+	room_shutdown();
+	uv_close((uv_handle_t *)&sigint_h, NULL);
+	uv_close((uv_handle_t *)&sigterm_h, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct store_hooks hooks = {
+		.on_event = room_on_event,
+		.on_subscribed = room_on_subscribed,
+		.on_unsubscribed = room_on_unsubscribed,
+		.on_sub_ready = room_on_sub_ready,
+		.on_sub_lost = room_on_sub_lost,
+	};
+	char err[256];
+	int r;
+
+	r = config_load(&cfg, argc, argv, err, sizeof(err));
+	if (r == 1) {
+		config_usage(stdout);
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "surak: %s\n", err);
+		return 2;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (dedupe_init() < 0)
+		return 1;
+	uv_loop_init(&loop);
+	session_init(&cfg);
+	http_init(&cfg);
+	if (room_init(&loop, &cfg) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
+	    ws_init(&loop, &cfg) < 0)
+		return 1;
+	uv_signal_init(&loop, &sigint_h);
+	uv_signal_init(&loop, &sigterm_h);
+	uv_signal_start(&sigint_h, stop, SIGINT);
+	uv_signal_start(&sigterm_h, stop, SIGTERM);
+	log_info("surak listening on port %d, redis %s", ws_port(), cfg.redis_url);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+
+	if (uv_loop_close(&loop) != 0)
+		log_warn("loop closed with handles still open");
+	dedupe_free();
+	config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * metrics: process-wide counters and gauges, rendered for GET /metrics in
+ * the Prometheus text exposition format.
+ */
+#ifndef SURAK_METRICS_H
+#define SURAK_METRICS_H
+
+#include <stdint.h>
+
+struct sbuf;
+
+enum metric_role { MR_VIEWER, MR_MODERATOR, MR_PRESENTER, MR_COUNT };
+
+struct metrics {
+	uint64_t connections[MR_COUNT];	/* gauge: live WebSocket sessions */
+	uint64_t connections_total;	/* WebSocket connections accepted */
+	uint64_t connections_refused;	/* refused: origin, IP limit, protocol */
+	uint64_t rooms;			/* gauge: rooms with local sessions */
+	uint64_t asked;			/* questions stored (new or duplicate) */
+	uint64_t merged;		/* of which merged as duplicates */
+	uint64_t acks;
+	uint64_t events;		/* room events received from Redis */
+	uint64_t frames_out;		/* WebSocket frames written */
+	uint64_t bytes_out;
+	uint64_t slow_resyncs;		/* sessions reset for falling behind */
+	uint64_t redis_up;		/* gauge: 1 while commands are accepted */
+	uint64_t redis_reconnects;
+	uint64_t redis_rtt_us;		/* gauge: last heartbeat round trip */
+	uint64_t redis_rtt_count;	/* histogram of round trips */
+	uint64_t redis_rtt_sum_us;
+	uint64_t redis_rtt_bucket[8];
+	uint64_t http_requests;
+};
+
+extern struct metrics metrics;
+
+/* Counts one error sent to a client, by its contract code. */
+void metrics_error(const char *code);
+void metrics_redis_rtt(uint64_t us);
+void metrics_render(struct sbuf *out);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * proto: decoding and encoding of qa.v1 frames. Every check the contract
+ * asks for happens here, before anything reaches Redis: types, lengths,
+ * identifiers, and the cleaning of user text (text_clean()). A field the
+ * contract does not know is ignored, as JSON APIs usually do.
+ */
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+#include "util.h"
+
+static const char *const role_names[] = { "viewer", "moderator", "presenter" };
+static const char *const action_names[] = {
+	"approve", "reject", "answer", "reopen", "feature", "unfeature",
+	"edit", "merge", "split"
+};
+static const char *const type_names[] = {
+	"hello", "ask", "vote", "unvote", "moderate", "ban", "room"
+};
+
+/* JSON integers beyond 2^53 cannot round-trip through a browser. */
+#define MAX_SAFE_INT 9007199254740991LL
+
+const char *
+proto_role_name(enum role r)
+{
+	return role_names[r];
+}
+
+const char *
+proto_action_name(enum action a)
+{
+	return action_names[a];
+}
+
+int
+proto_valid_room_id(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > PROTO_ID_LEN)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
+			return 0;
+	}
+	return 1;
+}
+
+int
+proto_valid_token(const char *s, size_t n, size_t min, size_t max)
+{
+	size_t i;
+
+	if (n < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+proto_status_public(const char *status)
+{
+	return status && (strcmp(status, "approved") == 0 || strcmp(status, "answered") == 0);
+}
+
+static int
+fail(struct proto_error *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct proto_error *e, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A string field: 0 if present and valid, 1 if absent (or null when nullable), -1 on error. */
+static int
+get_str(json_t *o, const char *field, int nullable, const char **out, size_t *len,
+    struct proto_error *e)
+{
+	json_t *v = json_object_get(o, field);
+
+	if (v == NULL || (nullable && json_is_null(v)))
+		return 1;
+	if (!json_is_string(v))
+		return fail(e, "bad_request", "'%s' must be a string", field);
+	*out = json_string_value(v);
+	*len = json_string_length(v);
+	return 0;
+}
+
+static int
+get_int(json_t *o, const char *field, long long min, long long *out, struct proto_error *e)
+{
+	json_t *v = json_object_get(o, field);
+
+	if (v == NULL)
+		return fail(e, "bad_request", "'%s' is required", field);
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > MAX_SAFE_INT)
+		return fail(e, "bad_request", "'%s' must be a non-negative integer id", field);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+get_bool(json_t *o, const char *field, int *out, struct proto_error *e)
+{
+	json_t *v = json_object_get(o, field);
+
+	*out = -1;
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return fail(e, "bad_request", "'%s' must be true or false", field);
+	*out = json_is_true(v);
+	return 0;
+}
+
+/*
+ * Cleans user text into *out. Returns 0, or -1 with `empty` or `too_long`
+ * (or bad_request for a missing required field).
+ */
+static int
+get_text(json_t *o, const char *field, int required, size_t max, char **out,
+    struct proto_error *e)
+{
+	struct sbuf b = { 0 };
+	const char *s = NULL;
+	size_t n = 0;
+	long chars;
+	int r = get_str(o, field, !required, &s, &n, e);
+
+	*out = NULL;
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return required ? fail(e, "bad_request", "'%s' is required", field) : 0;
+	sbuf_init(&b, n + 1);
+	chars = text_clean(s, n, &b);
+	if (chars <= 0) {
+		sbuf_free(&b);
+		if (!required)
+			return 0;
+		if (chars < 0)
+			return fail(e, "bad_request", "'%s' is not valid text", field);
+		return fail(e, "empty", "'%s' is empty", field);
+	}
+	if ((size_t)chars > max) {
+		sbuf_free(&b);
+		e->code = "too_long";
+		snprintf(e->message, sizeof(e->message), "'%s' is longer than %zu characters",
+		    field, max);
+		return -1;
+	}
+	*out = sbuf_steal(&b, NULL);
+	return 0;
+}
+
+static int
+copy_token(json_t *o, const char *field, char *dst, size_t min, size_t max, int room,
+    struct proto_error *e)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	int r = get_str(o, field, 0, &s, &n, e);
+
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return fail(e, "bad_request", "'%s' is required", field);
+	if (room ? !proto_valid_room_id(s, n) : !proto_valid_token(s, n, min, max))
+		return fail(e, "bad_request", "'%s' has the wrong form", field);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	const char *s = NULL;
+	size_t n = 0, i;
+	json_t *resume;
+	int r;
+
+	if (copy_token(o, "room", c->room, 1, PROTO_ID_LEN, 1, e) < 0)
+		return -1;
+	if ((r = get_str(o, "role", 0, &s, &n, e)) != 0)
+		return r < 0 ? -1 : fail(e, "bad_request", "'role' is required");
+	for (i = 0; i < ARRAY_LEN(role_names); i++)
+		if (strcmp(s, role_names[i]) == 0)
+			break;
+	if (i == ARRAY_LEN(role_names))
+		return fail(e, "bad_request", "unknown role '%.32s'", s);
+	c->role = (enum role)i;
+	if (copy_token(o, "client", c->client, 16, PROTO_ID_LEN, 0, e) < 0)
+		return -1;
+	if ((r = get_str(o, "key", 1, &s, &n, e)) < 0)
+		return -1;
+	if (r == 0) {
+		if (n > PROTO_MAX_KEY)
+			return fail(e, "auth_failed", "wrong key");
+		memcpy(c->key, s, n);
+		c->key[n] = '\0';
+	}
+	if (c->role != ROLE_VIEWER && c->key[0] == '\0')
+		return fail(e, "auth_failed", "this role needs a key");
+	resume = json_object_get(o, "resume");
+	if (resume && !json_is_null(resume)) {
+		if (!json_is_object(resume))
+			return fail(e, "bad_request", "'resume' must be an object");
+		if ((r = get_str(resume, "epoch", 0, &s, &n, e)) != 0)
+			return r < 0 ? -1 : fail(e, "bad_request", "'resume.epoch' is required");
+		if (n > PROTO_ID_LEN)
+			return fail(e, "bad_request", "'resume.epoch' is too long");
+		memcpy(c->epoch, s, n);
+		c->epoch[n] = '\0';
+		if (get_int(resume, "seq", 0, &c->resume_seq, e) < 0)
+			return -1;
+		c->resume = 1;
+	}
+	return 0;
+}
+
+static int
+parse_moderate(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	const char *s = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (get_int(o, "id", 1, &c->id, e) < 0)
+		return -1;
+	if ((r = get_str(o, "action", 0, &s, &n, e)) != 0)
+		return r < 0 ? -1 : fail(e, "bad_request", "'action' is required");
+	for (i = 0; i < ARRAY_LEN(action_names); i++)
+		if (strcmp(s, action_names[i]) == 0)
+			break;
+	if (i == ARRAY_LEN(action_names))
+		return fail(e, "bad_request", "unknown action '%.32s'", s);
+	c->action = (enum action)i;
+	switch (c->action) {
+	case ACT_EDIT:
+		return get_text(o, "text", 1, PROTO_MAX_TEXT, &c->text, e);
+	case ACT_MERGE:
+		return get_int(o, "into", 1, &c->into, e);
+	case ACT_SPLIT:
+		return get_int(o, "variant", 0, &c->variant, e);
+	default:
+		return 0;
+	}
+}
+
+static int
+parse_ban(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	if (json_object_get(o, "id") == NULL && json_object_get(o, "author") != NULL)
+		return copy_token(o, "author", c->author, 1, PROTO_ID_LEN, 0, e);
+	return get_int(o, "id", 1, &c->id, e);
+}
+
+static int
+parse_room(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	if (get_bool(o, "open", &c->open, e) < 0 ||
+	    get_bool(o, "moderation", &c->moderation, e) < 0 ||
+	    get_text(o, "title", 0, PROTO_MAX_TITLE, &c->title, e) < 0)
+		return -1;
+	if (c->open < 0 && c->moderation < 0 && c->title == NULL)
+		return fail(e, "bad_request", "nothing to change: give open, title or moderation");
+	return 0;
+}
+
+static int
+parse_rid(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	int r = get_str(o, "rid", 0, &s, &n, e);
+
+	if (r < 0)
+		return -1;
+	if (r > 0 || n == 0)
+		return fail(e, "bad_request", "every command needs a 'rid'");
+	if (text_chars(s, n) > PROTO_MAX_RID || strlen(s) != n)
+		return fail(e, "bad_request", "'rid' is longer than 64 characters");
+	memcpy(c->rid, s, n);
+	c->rid[n] = '\0';
+	memcpy(e->rid, s, n + 1);
+	e->has_rid = 1;
+	return 0;
+}
+
+int
+proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
+{
+	json_error_t jerr;
+	json_t *o;
+	const char *type;
+	size_t i;
+	int r = -1;
+
+	memset(c, 0, sizeof(*c));
+	memset(e, 0, sizeof(*e));
+	c->open = c->moderation = -1;
+	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL)
+		return fail(e, "bad_json", "not valid JSON: %s", jerr.text);
+	if (!json_is_object(o)) {
+		fail(e, "bad_request", "a message must be a JSON object");
+		goto out;
+	}
+	if (!json_is_string(json_object_get(o, "type"))) {
+		fail(e, "bad_request", "'type' is required");
+		goto out;
+	}
+	type = json_string_value(json_object_get(o, "type"));
+	for (i = 0; i < ARRAY_LEN(type_names); i++)
+		if (strcmp(type, type_names[i]) == 0)
+			break;
+	if (i == ARRAY_LEN(type_names)) {
+		/* The rid is still echoed, so the client can match the error. */
+		if (json_is_string(json_object_get(o, "rid")))
+			parse_rid(o, c, e);
+		fail(e, "unknown_type", "unknown message type '%.32s'", type);
+		goto out;
+	}
+	c->type = (enum cmd_type)i;
+	e->hello = c->type == CMD_HELLO;
+	if (c->type != CMD_HELLO && parse_rid(o, c, e) < 0)
+		goto out;
+	switch (c->type) {
+	case CMD_HELLO:
+		r = parse_hello(o, c, e);
+		break;
+	case CMD_ASK:
+		r = get_text(o, "text", 1, PROTO_MAX_TEXT, &c->text, e);
+		if (r == 0)
+			r = get_text(o, "name", 0, PROTO_MAX_NAME, &c->name, e);
+		break;
+	case CMD_VOTE:
+	case CMD_UNVOTE:
+		r = get_int(o, "id", 1, &c->id, e);
+		break;
+	case CMD_MODERATE:
+		r = parse_moderate(o, c, e);
+		break;
+	case CMD_BAN:
+		r = parse_ban(o, c, e);
+		break;
+	case CMD_ROOM:
+		r = parse_room(o, c, e);
+		break;
+	}
+out:
+	json_decref(o);
+	if (r < 0)
+		proto_cmd_free(c);
+	return r;
+}
+
+void
+proto_cmd_free(struct cmd *c)
+{
+	free(c->text);
+	free(c->name);
+	free(c->title);
+	c->text = c->name = c->title = NULL;
+}
+
+void
+proto_write_error(struct sbuf *b, const char *rid, const char *code,
+    const char *message, long long retry_after_ms)
+{
+	sbuf_adds(b, "{\"type\":\"error\",\"rid\":");
+	if (rid)
+		sbuf_json_strz(b, rid);
+	else
+		sbuf_adds(b, "null");
+	sbuf_adds(b, ",\"code\":");
+	sbuf_json_strz(b, code);
+	sbuf_adds(b, ",\"message\":");
+	sbuf_json_strz(b, message);
+	if (retry_after_ms > 0)
+		sbuf_printf(b, ",\"retry_after_ms\":%lld", retry_after_ms);
+	sbuf_addc(b, '}');
+}
+
+static int
+dump_cb(const char *buf, size_t size, void *data)
+{
+	sbuf_add(data, buf, size);
+	return 0;
+}
+
+void
+proto_write_json(struct sbuf *b, const json_t *v)
+{
+	if (v == NULL) {
+		sbuf_adds(b, "null");
+		return;
+	}
+	if (json_is_string(v)) {
+		sbuf_json_str(b, json_string_value(v), json_string_length(v));
+		return;
+	}
+	json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static const char *const public_fields[] = {
+	"id", "text", "name", "status", "featured", "votes", "dups", "score",
+	"created", "updated"
+};
+
+void
+proto_write_question(struct sbuf *b, const json_t *q, enum view view, int mine, int voted)
+{
+	size_t i;
+
+	if (view == VIEW_FULL) {
+		proto_write_json(b, q);
+		return;
+	}
+	sbuf_addc(b, '{');
+	for (i = 0; i < ARRAY_LEN(public_fields); i++) {
+		if (i > 0)
+			sbuf_addc(b, ',');
+		sbuf_json_strz(b, public_fields[i]);
+		sbuf_addc(b, ':');
+		proto_write_json(b, json_object_get(q, public_fields[i]));
+	}
+	if (mine)
+		sbuf_adds(b, ",\"mine\":true");
+	if (voted)
+		sbuf_adds(b, ",\"voted\":true");
+	sbuf_addc(b, '}');
+}

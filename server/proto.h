@@ -1,0 +1,97 @@
+/*
+ * proto: the qa.v1 wire contract (../shared/PROTOCOL.md and docs/PROTOCOL.md).
+ * Parses and validates client frames into struct cmd, and writes the JSON
+ * the hub sends. Pure functions of their input: no I/O, no globals.
+ */
+#ifndef SURAK_PROTO_H
+#define SURAK_PROTO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct sbuf;
+
+#define PROTO_SUBPROTOCOL "qa.v1"
+#define PROTO_MAX_FRAME 8192	/* bytes in one client message */
+#define PROTO_MAX_TEXT 500	/* characters in a question */
+#define PROTO_MAX_NAME 64
+#define PROTO_MAX_TITLE 200
+#define PROTO_MAX_RID 64
+#define PROTO_MAX_KEY 128
+#define PROTO_ID_LEN 64		/* room ids and client ids */
+
+enum role { ROLE_VIEWER, ROLE_MODERATOR, ROLE_PRESENTER };
+
+enum cmd_type {
+	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM
+};
+
+enum action {
+	ACT_APPROVE, ACT_REJECT, ACT_ANSWER, ACT_REOPEN, ACT_FEATURE,
+	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT
+};
+
+struct cmd {
+	enum cmd_type type;
+	char rid[PROTO_MAX_RID * 4 + 1];	/* empty for hello */
+	/* hello */
+	char room[PROTO_ID_LEN + 1];
+	enum role role;
+	char client[PROTO_ID_LEN + 1];
+	char key[PROTO_MAX_KEY + 1];
+	int resume;
+	char epoch[PROTO_ID_LEN + 1];
+	long long resume_seq;
+	/* ask (text, name), moderate edit (text), room (title); cleaned, owned */
+	char *text;
+	char *name;
+	char *title;
+	/* vote, unvote, moderate, ban */
+	long long id;
+	enum action action;
+	long long into;
+	long long variant;
+	char author[PROTO_ID_LEN + 1];	/* ban by author handle */
+	int open;		/* room: -1 unset, else 0/1 */
+	int moderation;
+};
+
+struct proto_error {
+	const char *code;	/* contract error code */
+	int hello;		/* the refused message was a hello */
+	char message[160];
+	int has_rid;
+	char rid[PROTO_MAX_RID * 4 + 1];
+};
+
+/*
+ * Parses one client frame (valid UTF-8, at most PROTO_MAX_FRAME bytes).
+ * Returns 0 with *c filled (free with proto_cmd_free), or -1 with *e set.
+ */
+int proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e);
+void proto_cmd_free(struct cmd *c);
+
+const char *proto_role_name(enum role r);
+const char *proto_action_name(enum action a);
+/* 1 if s matches [a-z0-9][a-z0-9-]{0,63}. */
+int proto_valid_room_id(const char *s, size_t n);
+/* 1 if s matches [A-Za-z0-9_-]{min,max}. */
+int proto_valid_token(const char *s, size_t n, size_t min, size_t max);
+/* 1 if status is seen by viewers and presenters (approved, answered). */
+int proto_status_public(const char *status);
+
+/* {"type":"error","rid":…,"code":…,"message":…[,"retry_after_ms":…]} */
+void proto_write_error(struct sbuf *b, const char *rid, const char *code,
+    const char *message, long long retry_after_ms);
+
+enum view { VIEW_FULL, VIEW_PUBLIC };
+/*
+ * Writes question q (the moderator's view, as the Lua scripts produce it)
+ * as `view` sees it; with VIEW_PUBLIC, mine and voted are added when set.
+ */
+void proto_write_question(struct sbuf *b, const json_t *q, enum view view,
+    int mine, int voted);
+/* Writes any JSON value compactly. */
+void proto_write_json(struct sbuf *b, const json_t *v);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * store: everything that talks to Redis. Two hiredis async connections on
+ * the hub's libuv loop: one for commands (the Lua scripts, pipelined), one
+ * for subscriptions. A watchdog gives every reply a deadline, because
+ * hiredis 0.14 has none; a connection that misses it is dropped and
+ * re-established with backoff, its scripts reloaded, its channels
+ * resubscribed.
+ */
+#ifndef SURAK_STORE_H
+#define SURAK_STORE_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+#include <uv.h>
+
+struct config;
+
+enum script_id {
+	SCRIPT_CREATE_ROOM, SCRIPT_HELLO, SCRIPT_SNAPSHOT, SCRIPT_EXPORT,
+	SCRIPT_ASK, SCRIPT_VOTE, SCRIPT_MODERATE, SCRIPT_BAN, SCRIPT_ROOM,
+	SCRIPT_COUNT
+};
+
+/*
+ * A script's reply. `reply` is NULL when Redis could not be reached or did
+ * not answer in time: the command may or may not have been stored, which
+ * is why every mutating command carries a rid that makes retries safe.
+ * The reply is freed by the store after the callback returns.
+ */
+typedef void (*store_reply_fn)(void *arg, redisReply *reply);
+
+struct store_hooks {
+	/* A PUBLISHed room event arrived. */
+	void (*on_event)(const char *room, const char *payload, size_t len);
+	/* SUBSCRIBE to a room's channel is confirmed: events flow from now. */
+	void (*on_subscribed)(const char *room);
+	/* UNSUBSCRIBE from a room's channel is confirmed. */
+	void (*on_unsubscribed)(const char *room);
+	/* The subscriber connection is (back) up with no room subscribed. */
+	void (*on_sub_ready)(void);
+	/* The subscriber connection is lost: no room is subscribed any more. */
+	void (*on_sub_lost)(void);
+};
+
+int store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *hooks);
+void store_shutdown(void);
+
+/* 1 while commands are accepted (connected, scripts loaded). */
+int store_ready(void);
+/* 1 while both commands and subscriptions work. */
+int store_healthy(void);
+
+/*
+ * Runs script `s` for `room` with the given extra arguments (after the
+ * common ones: key prefix, channel, now, history length). Returns 0 when
+ * sent (fn will be called exactly once), -1 when Redis is unavailable
+ * right now (fn is not called).
+ */
+int store_script(enum script_id s, const char *room, int nargs,
+    const char *const *args, const size_t *lens, store_reply_fn fn, void *arg);
+
+/* Sends SUBSCRIBE / UNSUBSCRIBE for a room's channel; -1 if not connected. */
+int store_subscribe(const char *room);
+int store_unsubscribe(const char *room);
+
+/*
+ * Helpers for the {"ok", …} / {"err", code, message, retry} convention of
+ * the scripts. store_reply_ok() is 1 for an "ok" array. store_reply_err()
+ * returns the error code (or "internal_error" for a malformed or Redis
+ * error reply) and fills message and retry.
+ */
+int store_reply_ok(const redisReply *r);
+const char *store_reply_err(const redisReply *r, const char **message, long long *retry_ms);
+/* Element i of an array reply as a string (NULL if absent or not a string). */
+const char *store_reply_str(const redisReply *r, size_t i, size_t *len);
+long long store_reply_int(const redisReply *r, size_t i);
+
+#endif

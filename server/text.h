@@ -1,0 +1,39 @@
+/*
+ * text: what the hub does to user text. Validation of UTF-8, the cleaning
+ * applied to every stored question and name, and the folding into
+ * normalised tokens that duplicate detection compares.
+ */
+#ifndef SURAK_TEXT_H
+#define SURAK_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbuf;
+
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int text_utf8_valid(const char *s, size_t n);
+
+/* Number of code points in valid UTF-8. */
+size_t text_chars(const char *s, size_t n);
+
+/*
+ * Cleans user text for storage: NFC, control and format characters
+ * (bidi overrides, zero-width marks, NUL) removed, runs of white space
+ * collapsed to one space, ends trimmed, stacks of more than four combining
+ * marks cut. Writes into out (reset first) and returns the number of code
+ * points kept, or -1 if s is not valid UTF-8.
+ */
+long text_clean(const char *s, size_t n, struct sbuf *out);
+
+/*
+ * Folds text into comparison tokens, appended to out separated by single
+ * spaces: NFKC and case folding (utf8proc), ё→е, Kazakh letters to their
+ * Russian look-alikes, Latin look-alike letters inside Cyrillic words to
+ * Cyrillic, accents off Latin letters; punctuation, symbols and emoji
+ * separate tokens and are dropped; letters and digits never share a token.
+ * Returns the number of tokens.
+ */
+size_t text_fold(const char *s, size_t n, struct sbuf *out);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * ws: lws on a foreign libuv loop (LWS_SERVER_OPTION_LIBUV with
+ * foreign_loops), so lws, hiredis and our timers share one thread.
+ *
+ * Handshakes are checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
+ * before any session exists: the path must be /ws, the Origin (when a
+ * browser sends one) must be allowed, and the client's IP must be under
+ * its connection cap. Everything after the handshake is the session's.
+ * This file never writes to a connection: sessions do, from WRITEABLE.
+ */
+#include "ws.h"
+
+#include <libwebsockets.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "map.h"
+#include "metrics.h"
+#include "proto.h"
+#include "session.h"
+#include "util.h"
+
+struct ws_conn {
+	struct session *s;
+	char ip[64];
+	int counted;		/* included in the per-IP count */
+};
+
+static struct {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	struct map *per_ip;	/* ip → (uintptr_t) open connections */
+	char static_dir[1024];
+} W;
+
+/* The client's address: the peer, or X-Forwarded-For's first hop behind a proxy. */
+static void
+client_ip(struct lws *wsi, char *out, size_t n)
+{
+	char fwd[256];
+	int len;
+
+	out[0] = '\0';
+	if (W.cfg->trust_proxy &&
+	    (len = lws_hdr_copy(wsi, fwd, sizeof(fwd), WSI_TOKEN_X_FORWARDED_FOR)) > 0) {
+		char *comma = strchr(fwd, ',');
+
+		size_t k;
+
+		if (comma)
+			*comma = '\0';
+		k = strspn(fwd, "0123456789abcdefABCDEF.:");	/* an address, nothing else */
+		if (k >= n)
+			k = n - 1;
+		memcpy(out, fwd, k);
+		out[k] = '\0';
+	} else
+		lws_get_peer_simple(wsi, out, n);
+	if (strncmp(out, "::ffff:", 7) == 0)
+		memmove(out, out + 7, strlen(out + 7) + 1);
+	if (out[0] == '\0')
+		snprintf(out, n, "unknown");
+}
+
+/* "http://host:port" → "host:port" (NULL if the scheme is not http(s)). */
+static const char *
+origin_authority(const char *origin)
+{
+	if (strncmp(origin, "http://", 7) == 0)
+		return origin + 7;
+	if (strncmp(origin, "https://", 8) == 0)
+		return origin + 8;
+	return NULL;
+}
+
+static int
+origin_allowed(struct lws *wsi)
+{
+	char origin[256], host[256];
+	const char *list = W.cfg->origins, *auth;
+	size_t olen;
+
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return 1;	/* not a browser: no cross-site risk */
+	olen = strlen(origin);
+	if (list) {
+		const char *p = list;
+
+		while (*p) {
+			const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+
+			while (*p == ' ')
+				p++;
+			if ((size_t)(end - p) == olen && strncmp(p, origin, olen) == 0)
+				return 1;
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+		return 0;
+	}
+	/* By default only the hub's own origin: the page's host is the one asked. */
+	if ((auth = origin_authority(origin)) == NULL ||
+	    lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		return 0;
+	return strcasecmp(auth, host) == 0;
+}
+
+static uintptr_t
+ip_count(const char *ip)
+{
+	return (uintptr_t)map_get(W.per_ip, ip);
+}
+
+static void
+ip_adjust(const char *ip, int delta)
+{
+	uintptr_t n = ip_count(ip) + (uintptr_t)(intptr_t)delta;
+
+	if (n == 0)
+		map_del(W.per_ip, ip);
+	else
+		map_put(W.per_ip, ip, (void *)n);
+}
+
+static int
+filter(struct lws *wsi, struct ws_conn *c)
+{
+	char path[32];
+
+	client_ip(wsi, c->ip, sizeof(c->ip));
+	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 ||
+	    strcmp(path, "/ws") != 0) {
+		log_debug("ws: refused %s: path is not /ws", c->ip);
+		return -1;
+	}
+	if (!origin_allowed(wsi)) {
+		log_info("ws: refused %s: Origin not allowed", c->ip);
+		return -1;
+	}
+	if (ip_count(c->ip) >= (uintptr_t)W.cfg->conns_per_ip) {
+		log_info("ws: refused %s: over %d connections", c->ip, W.cfg->conns_per_ip);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+    size_t len)
+{
+	struct ws_conn *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (filter(wsi, c) < 0) {
+			metrics.connections_refused++;
+			return -1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		/* Counted from here: CLOSED follows every ESTABLISHED. */
+		ip_adjust(c->ip, 1);
+		c->counted = 1;
+		c->s = session_open(wsi, c->ip);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (c->s == NULL)
+			return -1;
+		return session_receive(c->s, in, len,
+		    lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0,
+		    lws_frame_is_binary(wsi));
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return c->s ? session_writeable(c->s) : 0;
+	case LWS_CALLBACK_CLOSED:
+		if (c->s) {
+			session_closed(c->s);
+			c->s = NULL;
+		}
+		if (c->counted) {
+			ip_adjust(c->ip, -1);
+			c->counted = 0;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static struct lws_protocols protocols[] = {
+	{ "http", http_callback, 0, 0, 0, NULL, 0 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), 2048, 0, NULL, 128 * 1024 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static const lws_retry_bo_t idle_policy = {
+	.secs_since_valid_ping = 30,	/* ping a silent connection after 30 s */
+	.secs_since_valid_hangup = 70,	/* and drop it if still silent at 70 s */
+};
+
+static struct lws_http_mount static_mount = {
+	.mountpoint = "/static",
+	.mountpoint_len = 7,
+	.origin_protocol = LWSMPRO_FILE,
+	.cache_max_age = 0,
+};
+
+static void
+lws_to_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (level & LLL_ERR)
+		log_error("lws: %.*s", (int)n, line);
+	else if (level & LLL_WARN)
+		log_warn("lws: %.*s", (int)n, line);
+	else
+		log_debug("lws: %.*s", (int)n, line);
+}
+
+int
+ws_init(uv_loop_t *loop, const struct config *cfg)
+{
+	struct lws_context_creation_info info;
+	void *loops[1] = { loop };
+
+	memset(&W, 0, sizeof(W));
+	W.cfg = cfg;
+	W.per_ip = map_new();
+	protocols[0].per_session_data_size = http_conn_size();
+	snprintf(W.static_dir, sizeof(W.static_dir), "%s/static", cfg->web_dir);
+	static_mount.origin = W.static_dir;
+	lws_set_log_level(LLL_ERR | LLL_WARN | (cfg->log_level >= 3 ? LLL_NOTICE : 0),
+	    lws_to_log);
+
+	memset(&info, 0, sizeof(info));
+	info.port = cfg->port;
+	info.iface = cfg->host;
+	info.protocols = protocols;
+	info.mounts = &static_mount;
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
+	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	info.foreign_loops = loops;
+	info.timeout_secs = (unsigned)cfg->handshake_timeout_s;
+	info.retry_and_idle_policy = &idle_policy;
+	info.server_string = "surak";
+	info.pt_serv_buf_size = 32 * 1024;
+	info.max_http_header_pool = 0;
+	W.ctx = lws_create_context(&info);
+	if (W.ctx == NULL) {
+		log_error("ws: cannot listen on port %d", cfg->port);
+		return -1;
+	}
+	W.vhost = lws_get_vhost_by_name(W.ctx, "default");
+	return 0;
+}
+
+int
+ws_port(void)
+{
+	return W.vhost ? lws_get_vhost_listen_port(W.vhost) : -1;
+}
+
+void
+ws_shutdown(void)
+{
+	if (W.ctx)
+		lws_context_destroy(W.ctx);
+	W.ctx = NULL;
+	map_free(W.per_ip);
+	W.per_ip = NULL;
+}

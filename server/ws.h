@@ -1,0 +1,20 @@
+/*
+ * ws: the libwebsockets context on the hub's libuv loop, its listening
+ * socket, and the qa.v1 WebSocket protocol: handshake checks (path,
+ * subprotocol, Origin, connections per IP) and the glue between lws
+ * callbacks and sessions.
+ */
+#ifndef SURAK_WS_H
+#define SURAK_WS_H
+
+#include <uv.h>
+
+struct config;
+
+int ws_init(uv_loop_t *loop, const struct config *cfg);
+/* Closes every connection; the loop must run on to finish. */
+void ws_shutdown(void);
+/* The port actually listened on (useful with --port 0). */
+int ws_port(void);
+
+#endif
