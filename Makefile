@@ -64,18 +64,20 @@ san:
 	$(MAKE) SANITIZER=address,undefined build/san/surak unit
 
 deps:
-	scripts/deps.sh
+	scripts/deps.sh run
 
 run: deps
 	$(MAKE) all
 	scripts/run.sh
 
-test: deps
+test:
+	scripts/deps.sh test
 	$(MAKE) all unit
 	$(MAKE) san
 	tests/run.sh
 
-bench: deps
+bench:
+	scripts/deps.sh test
 	$(MAKE) all
 	scripts/bench.sh
 

@@ -323,7 +323,7 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 	memset(c, 0, sizeof(*c));
 	memset(e, 0, sizeof(*e));
 	c->open = c->moderation = -1;
-	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	o = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (o == NULL)
 		return fail(e, "bad_json", "not valid JSON: %s", jerr.text);
 	if (!json_is_object(o)) {

@@ -209,7 +209,8 @@ session_close(struct session *s, int code, const char *reason)
 		room_leave(s);
 	s->state = SS_CLOSING;
 	s->close_code = code;
-	s->close_reason = reason;
+	/* Copied: the reason may point into a Redis reply about to be freed. */
+	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
 	/* The queue (with the error that explains the close) drains first. */
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
 	lws_callback_on_writable(s->wsi);
@@ -224,7 +225,7 @@ session_writeable(struct session *s)
 	if (s->qlen == 0) {
 		if (s->state == SS_CLOSING) {
 			lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
-			    (unsigned char *)(uintptr_t)s->close_reason, strlen(s->close_reason));
+			    (unsigned char *)s->close_reason, strlen(s->close_reason));
 			return -1;
 		}
 		return 0;

@@ -69,7 +69,7 @@ struct session {
 
 	/* set when the hub decides to close: code and reason for lws */
 	int close_code;
-	const char *close_reason;
+	char close_reason[64];
 };
 
 void session_init(const struct config *cfg);

@@ -207,6 +207,7 @@ static struct lws_http_mount static_mount = {
 	.mountpoint = "/static",
 	.mountpoint_len = 7,
 	.origin_protocol = LWSMPRO_FILE,
+	.protocol = "http",	/* its ADD_HEADERS callback adds our headers */
 	.cache_max_age = 0,
 };
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what is missing on Debian 12, and nothing else.
+#   scripts/deps.sh run    what building and running the hub needs
+#   scripts/deps.sh test   that, plus what the tests need (Chromium, npm packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-run}
+
+pkgs=(gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libjansson-dev
+	libutf8proc-dev libuv1-dev libssl-dev redis-server redis-tools curl)
+if [ "$profile" = test ]; then
+	pkgs+=(libcmocka-dev chromium docker-compose)
+	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null 2>&1 || { echo "deps: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+		sudo="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# The package lists of a fresh machine may be stale or empty.
+	if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/surak-apt.log 2>&1; then
+		$sudo apt-get update -q >>/tmp/surak-apt.log 2>&1
+		$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/surak-apt.log 2>&1 ||
+			{ tail -20 /tmp/surak-apt.log >&2; exit 1; }
+	fi
+fi
+
+if [ "$profile" = test ]; then
+	# npm ci only when the installed packages do not match the lock file.
+	if [ ! -f tests/node_modules/.package-lock.json ] ||
+	   [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+		echo "deps: npm ci (tests/)"
+		(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+fi

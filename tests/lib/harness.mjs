@@ -1,0 +1,349 @@
+// Test harness: real redis-server processes on free ports with their own
+// data directories, real hub processes (the sanitizer build by default),
+// and real WebSocket clients speaking qa.v1. Nothing is mocked.
+//
+// Every wait is a condition with a deadline (waitUntil), never a sleep.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(here, '..', '..');
+export const HUB_BIN = process.env.SURAK_BIN || join(ROOT, 'build', 'san', 'surak');
+export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
+
+export async function waitUntil(what, fn, timeoutMs = 5000, everyMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` +
+        (last ? ` (last error: ${last.message})` : ''));
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(proc) {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+function waitExit(proc, timeoutMs = 10000) {
+  if (exited(proc)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('process did not exit')), timeoutMs);
+    proc.once('exit', () => { clearTimeout(t); resolve(); });
+  });
+}
+
+// A redis-server of our own: free port, private data dir, AOF with
+// appendfsync always (as make run starts it).
+export class Redis {
+  static async start() {
+    const r = new Redis();
+    r.dir = mkdtempSync(join(tmpdir(), 'surak-redis-'));
+    r.port = await freePort();
+    await r.launch();
+    return r;
+  }
+
+  get url() { return `redis://127.0.0.1:${this.port}`; }
+
+  async launch() {
+    this.proc = spawn('redis-server', [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
+      '--protected-mode', 'no', '--logfile', join(this.dir, 'redis.log'),
+    ], { stdio: 'ignore' });
+    live.add(this.proc);
+    this.proc.once('exit', () => live.delete(this.proc));
+    await waitUntil(`redis on port ${this.port}`, () => this.cli('PING') === 'PONG', 10000);
+  }
+
+  cli(...args) {
+    return execFileSync('redis-cli', ['-p', String(this.port), ...args.map(String)],
+      { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  }
+
+  async kill(signal = 'SIGKILL') {
+    this.proc.kill(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') await waitExit(this.proc);
+  }
+
+  async restart() {
+    if (!exited(this.proc)) await this.kill();
+    await this.launch();
+  }
+
+  async stop() {
+    if (this.proc && !exited(this.proc)) {
+      this.proc.kill('SIGKILL');
+      await waitExit(this.proc);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// A hub process. Its stderr goes to a file that is checked for sanitizer
+// reports when it stops.
+export class Hub {
+  static async start(redis, opts = {}) {
+    const h = new Hub();
+    h.redisUrl = redis.url;
+    h.opts = opts;
+    h.port = opts.port || await freePort();
+    h.logDir = mkdtempSync(join(tmpdir(), 'surak-hub-'));
+    h.logFile = join(h.logDir, 'hub.log');
+    await h.launch();
+    return h;
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+  get wsUrl() { return `ws://127.0.0.1:${this.port}/ws`; }
+
+  async launch() {
+    const fd = openSync(this.logFile, 'a');
+    const args = ['--port', String(this.port), '--redis', this.redisUrl,
+      '--web', join(ROOT, 'web'), ...(this.opts.args || [])];
+    this.proc = spawn(HUB_BIN, args, {
+      stdio: ['ignore', fd, fd],
+      env: {
+        ...process.env,
+        SURAK_ADMIN_TOKEN: ADMIN_TOKEN,
+        SURAK_LOG_LEVEL: 'info',
+        ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=23',
+        UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+        ...(this.opts.env || {}),
+      },
+    });
+    live.add(this.proc);
+    this.proc.once('exit', () => live.delete(this.proc));
+    closeSync(fd);
+    if (this.opts.waitHealthy !== false) {
+      await waitUntil(`hub on port ${this.port} healthy`, async () => {
+        if (exited(this.proc)) throw new Error('hub exited: ' + this.log().slice(-2000));
+        const r = await fetch(this.url + '/healthz');
+        return r.status === 200;
+      }, 15000);
+    }
+  }
+
+  log() {
+    try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
+  }
+
+  // Fails if the sanitizers reported anything so far.
+  assertClean() {
+    const log = this.log();
+    if (/Sanitizer|runtime error/.test(log)) {
+      throw new Error('sanitizer report in hub log:\n' + log.slice(-4000));
+    }
+  }
+
+  async kill(signal = 'SIGKILL') {
+    this.proc.kill(signal);
+    await waitExit(this.proc, 20000);
+  }
+
+  async restart() {
+    if (!exited(this.proc)) await this.kill();
+    await this.launch();
+  }
+
+  // Graceful stop (SIGTERM), then the sanitizer check.
+  async stop() {
+    if (this.proc && !exited(this.proc)) {
+      this.proc.kill('SIGTERM');
+      try {
+        await waitExit(this.proc, 20000);
+      } catch {
+        this.proc.kill('SIGKILL');
+        await waitExit(this.proc);
+      }
+    }
+    this.assertClean();
+    rmSync(this.logDir, { recursive: true, force: true });
+  }
+}
+
+// Every process started by this harness, so none outlives the test run.
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) {
+    try { p.kill('SIGKILL'); } catch { /* gone */ }
+  }
+});
+
+// Stops everything given (hubs, then Redis), even if some stops fail, and
+// then reports the first failure (a sanitizer report, say).
+export async function stopAll(...things) {
+  let first = null;
+  for (const t of things) {
+    if (!t) continue;
+    try {
+      await t.stop();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first) throw first;
+}
+
+export async function createRoom(hub, body) {
+  const r = await fetch(hub.url + '/api/rooms', {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + ADMIN_TOKEN, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (r.status !== 201) throw new Error(`room creation: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export function newClientId() {
+  return 'c' + randomBytes(12).toString('hex');
+}
+
+let ridCounter = 0;
+
+// A qa.v1 client that keeps what it receives and the room state it implies.
+export class Client {
+  constructor(url, opts = {}) {
+    this.url = url;
+    this.opts = opts;
+    this.messages = [];
+    this.questions = new Map();
+    this.seq = 0;
+    this.epoch = null;
+    this.closed = null;
+    this.welcomes = 0;
+  }
+
+  static async connect(hub, hello, opts = {}) {
+    const c = new Client(hub.wsUrl || hub, opts);
+    await c.open();
+    if (hello) await c.hello(hello);
+    return c;
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url, this.opts.protocol ?? 'qa.v1', {
+        headers: this.opts.headers || {},
+        localAddress: this.opts.localAddress,
+      });
+      this.ws = ws;
+      ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+      ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
+      ws.once('open', () => resolve(this));
+      ws.once('unexpected-response', (req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  onMessage(data) {
+    const m = JSON.parse(data.toString());
+    this.messages.push(m);
+    this.apply(m);
+  }
+
+  apply(m) {
+    if (m.type === 'welcome') {
+      this.welcomes++;
+      this.welcome = m;
+      if (!m.resumed || m.epoch !== this.epoch) this.questions = new Map();
+      this.epoch = m.epoch;
+      this.seq = m.seq;
+      this.room = m.room;
+      for (const q of m.questions || []) this.questions.set(q.id, q);
+    } else if (m.type === 'batch') {
+      for (const e of m.events) this.apply(e);
+      if (m.seq) this.seq = Math.max(this.seq, m.seq);
+    } else if (m.type === 'event') {
+      this.seq = Math.max(this.seq, m.seq);
+      if (m.op === 'upsert') {
+        const prev = this.questions.get(m.q.id);
+        this.questions.set(m.q.id, { ...(prev && { mine: prev.mine, voted: prev.voted }), ...m.q });
+      } else if (m.op === 'remove') this.questions.delete(m.id);
+      else if (m.op === 'room') this.room = m.room;
+    }
+  }
+
+  async hello(hello) {
+    const before = this.messages.length;
+    this.send({ type: 'hello', ...hello });
+    const m = await this.waitFor((x) => x.type === 'welcome' || x.type === 'error', 10000, before);
+    if (m.type === 'error') {
+      const err = new Error(`hello refused: ${m.code}`);
+      err.reply = m;
+      throw err;
+    }
+    return m;
+  }
+
+  send(obj) {
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  }
+
+  // Sends a command and resolves with its ack or error.
+  async cmd(obj, timeoutMs = 5000) {
+    const rid = obj.rid || `r${++ridCounter}`;
+    const before = this.messages.length;
+    this.send({ ...obj, rid });
+    return this.waitFor((m) => (m.type === 'ack' || m.type === 'error') && m.rid === rid,
+      timeoutMs, before);
+  }
+
+  // The first message from index `from` on that matches, within the deadline.
+  waitFor(pred, timeoutMs = 5000, from = 0) {
+    return waitUntil('a matching message', () => {
+      for (let i = from; i < this.messages.length; i++) {
+        if (pred(this.messages[i])) return this.messages[i];
+      }
+      if (this.closed && this.closed.code !== undefined && !this.opts.allowClose) {
+        throw new Error(`connection closed (${this.closed.code} ${this.closed.reason})`);
+      }
+      return null;
+    }, timeoutMs);
+  }
+
+  waitState(what, pred, timeoutMs = 5000) {
+    return waitUntil(what, () => pred(this), timeoutMs);
+  }
+
+  waitClose(timeoutMs = 5000) {
+    return waitUntil('the connection to close', () => this.closed, timeoutMs);
+  }
+
+  close() {
+    try { this.ws.terminate(); } catch { /* already gone */ }
+  }
+}
+
+export function viewerHello(room, client = newClientId()) {
+  return { room, role: 'viewer', client };
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints, as its last line, "N passed, N failed".
+#   1. C unit tests (cmocka), plain and under ASan/UBSan
+#   2. integration tests: real redis-server, real hub processes, real WebSockets
+#   3. browser tests: Debian's Chromium driven by playwright-core
+#   4. docker-compose.yml validity
+# Full output goes to tests/out/; a failing suite's output is also shown.
+set -u
+cd "$(dirname "$0")/.."
+out=tests/out
+mkdir -p "$out"
+passed=0
+failed=0
+
+count_tap() {	# file → adds "ok"/"not ok" lines to the totals
+	local ok notok
+	ok=$(grep -cE '^ *ok [0-9]+' "$1" || true)
+	notok=$(grep -cE '^ *not ok [0-9]+' "$1" || true)
+	passed=$((passed + ok))
+	failed=$((failed + notok))
+	echo "$ok passed, $notok failed"
+}
+
+unit() {	# binary label
+	local log="$out/unit-$2.log"
+	CMOCKA_MESSAGE_OUTPUT=TAP "$1" >"$log" 2>&1
+	local rc=$?
+	printf '%-40s ' "unit: $2"
+	count_tap "$log"
+	if grep -qE 'Sanitizer|runtime error' "$log"; then
+		echo "  sanitizer report:"; cat "$log"; failed=$((failed + 1))
+	elif [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
+		echo "  exited with $rc:"; tail -20 "$log"; failed=$((failed + 1))
+	fi
+}
+
+node_suite() {	# label files...
+	local label=$1; shift
+	local log="$out/$label.log"
+	node --test --test-reporter=tap --test-concurrency=1 "$@" >"$log" 2>&1
+	local rc=$?
+	local p f c
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$log" | tail -1)
+	p=${p:-0}; f=$(( ${f:-0} + ${c:-0} ))
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	printf '%-40s %s passed, %s failed\n' "$label" "$p" "$f"
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then
+		grep -E '^not ok|^# Subtest|error|Error|expected|actual' "$log" | head -60
+	fi
+}
+
+for t in build/tests/test_*; do unit "$t" "$(basename "$t")"; done
+for t in build/san/tests/test_*; do unit "$t" "$(basename "$t") (asan+ubsan)"; done
+
+SURAK_BIN=build/san/surak node_suite "integration (hub under asan+ubsan)" tests/integration/*.test.mjs
+node_suite "browser (chromium)" tests/browser/*.test.mjs
+
+printf '%-40s ' "docker-compose config"
+if SURAK_ADMIN_TOKEN=check-only-token-0000 docker-compose -f docker-compose.yml config -q >"$out/compose.log" 2>&1; then
+	echo "1 passed, 0 failed"; passed=$((passed + 1))
+else
+	echo "0 passed, 1 failed"; cat "$out/compose.log"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

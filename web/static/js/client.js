@@ -1,0 +1,278 @@
+// qa.v1 client shared by the pages: connects to /ws, says hello, keeps the
+// room state (questions, room settings, epoch and seq), reconnects by
+// itself with backoff and resumes from its last seq. Commands carry a rid;
+// a command sent while offline waits in a queue (kept in sessionStorage)
+// and is sent on reconnect with the same rid, so it is neither lost nor
+// applied twice.
+
+const STORE = window.sessionStorage;
+
+export function clientId() {
+  let id = localStorage.getItem('surak.client');
+  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+    const bytes = new Uint8Array(18);
+    crypto.getRandomValues(bytes);
+    id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    localStorage.setItem('surak.client', id);
+  }
+  return id;
+}
+
+export function roomFromPath() {
+  const m = location.pathname.match(/^\/[rmpo]\/([a-z0-9][a-z0-9-]{0,63})$/);
+  return m ? m[1] : null;
+}
+
+export function keyFromFragment() {
+  const m = location.hash.match(/(?:^#|&)key=([A-Za-z0-9_-]+)/);
+  return m ? m[1] : null;
+}
+
+function newRid() {
+  const b = new Uint8Array(9);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export class Client extends EventTarget {
+  constructor({ room, role, key = null }) {
+    super();
+    this.room = room;
+    this.role = role;
+    this.key = key;
+    this.client = clientId();
+    this.questions = new Map();
+    this.roomInfo = null;
+    this.epoch = null;
+    this.seq = 0;
+    this.state = 'connecting';
+    this.pending = new Map(); // rid -> {msg, resolve, reject}
+    this.backoff = 500;
+    this.fatal = null;
+    this.queueKey = `surak.queue.${room}.${role}`;
+    this.loadQueue();
+  }
+
+  // --- lifecycle ---
+
+  start() {
+    this.connect();
+    window.addEventListener('online', () => this.state !== 'live' && this.connectSoon(0));
+  }
+
+  setState(s) {
+    this.state = s;
+    this.dispatchEvent(new CustomEvent('state', { detail: s }));
+  }
+
+  connect() {
+    if (this.fatal) return;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let ws;
+    try {
+      ws = new WebSocket(`${proto}//${location.host}/ws`, 'qa.v1');
+    } catch {
+      this.connectSoon();
+      return;
+    }
+    this.ws = ws;
+    this.setState(this.epoch ? 'reconnecting' : 'connecting');
+    ws.onopen = () => {
+      const hello = { type: 'hello', room: this.room, role: this.role, client: this.client };
+      if (this.key) hello.key = this.key;
+      if (this.epoch) hello.resume = { epoch: this.epoch, seq: this.seq };
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (e) => {
+      let m;
+      try { m = JSON.parse(e.data); } catch { return; }
+      this.handle(m);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.fatal) return;
+      this.setState('offline');
+      this.connectSoon();
+    };
+  }
+
+  connectSoon(delay = this.backoff) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay + Math.random() * 250);
+    this.backoff = Math.min(this.backoff * 2, 10000);
+  }
+
+  // --- incoming ---
+
+  handle(m) {
+    switch (m.type) {
+      case 'welcome': return this.onWelcome(m);
+      case 'event': this.applyEvent(m); return this.changed();
+      case 'batch':
+        for (const e of m.events) this.applyEvent(e);
+        if (m.seq) this.seq = Math.max(this.seq, m.seq);
+        return this.changed();
+      case 'ack':
+      case 'error': return this.onReply(m);
+      default:
+    }
+  }
+
+  onWelcome(m) {
+    if (!m.resumed || m.epoch !== this.epoch) {
+      // A new epoch, or a full snapshot: what we had is dropped.
+      const mine = new Map([...this.questions].filter(([, q]) => q.mine || q.voted));
+      this.questions = new Map();
+      for (const q of m.questions || []) {
+        const old = mine.get(q.id);
+        this.questions.set(q.id, old && m.epoch === this.epoch
+          ? { mine: old.mine, voted: old.voted, ...q } : q);
+      }
+    }
+    this.epoch = m.epoch;
+    this.seq = m.seq;
+    this.roomInfo = m.room;
+    this.backoff = 500;
+    this.setState('live');
+    this.flushQueue();
+    this.changed();
+  }
+
+  applyEvent(e) {
+    if (e.seq) this.seq = Math.max(this.seq, e.seq);
+    if (e.op === 'upsert') {
+      const prev = this.questions.get(e.q.id);
+      const q = { ...e.q };
+      if (prev) {
+        if (q.mine === undefined && prev.mine) q.mine = true;
+        if (q.voted === undefined && prev.voted) q.voted = true;
+      }
+      this.questions.set(q.id, q);
+    } else if (e.op === 'remove') {
+      const prev = this.questions.get(e.id);
+      this.questions.delete(e.id);
+      if (prev && prev.mine && e.into) {
+        const t = this.questions.get(e.into);
+        if (t) t.mine = true;
+      }
+    } else if (e.op === 'room') {
+      this.roomInfo = e.room;
+    }
+  }
+
+  changed() {
+    this.dispatchEvent(new CustomEvent('change'));
+  }
+
+  onReply(m) {
+    if (m.type === 'error' && !m.rid && ['no_room', 'auth_failed', 'bad_request'].includes(m.code)
+        && this.state !== 'live') {
+      this.fatal = m.code;
+      this.setState('failed');
+      this.dispatchEvent(new CustomEvent('fatal', { detail: m }));
+      return;
+    }
+    const p = m.rid && this.pending.get(m.rid);
+    if (!p) {
+      if (m.type === 'error') this.dispatchEvent(new CustomEvent('error', { detail: m }));
+      return;
+    }
+    if (m.type === 'error' && m.code === 'unavailable') {
+      // Nothing is known to be stored: keep it queued and send it again.
+      setTimeout(() => this.sendQueued(m.rid), m.retry_after_ms || 1000);
+      return;
+    }
+    this.pending.delete(m.rid);
+    this.saveQueue();
+    if (m.type === 'ack') {
+      if (m.q) {
+        const prev = this.questions.get(m.q.id);
+        this.questions.set(m.q.id, { ...(prev || {}), ...m.q });
+      }
+      this.changed();
+      p.resolve(m);
+    } else {
+      p.reject(m);
+    }
+  }
+
+  // --- commands ---
+
+  // Sends a command; resolves with its ack, rejects with its error.
+  command(msg) {
+    const rid = newRid();
+    const full = { ...msg, rid };
+    return new Promise((resolve, reject) => {
+      this.pending.set(rid, { msg: full, resolve, reject });
+      this.saveQueue();
+      this.sendQueued(rid);
+    });
+  }
+
+  sendQueued(rid) {
+    const p = this.pending.get(rid);
+    if (p && this.ws && this.state === 'live') this.ws.send(JSON.stringify(p.msg));
+  }
+
+  flushQueue() {
+    for (const rid of this.pending.keys()) this.sendQueued(rid);
+  }
+
+  // Only asks survive a reload: a vote or a moderation click is stale by then.
+  saveQueue() {
+    const asks = [...this.pending.values()].map((p) => p.msg).filter((m) => m.type === 'ask');
+    if (asks.length) STORE.setItem(this.queueKey, JSON.stringify(asks));
+    else STORE.removeItem(this.queueKey);
+  }
+
+  loadQueue() {
+    let asks = [];
+    try { asks = JSON.parse(STORE.getItem(this.queueKey) || '[]'); } catch { asks = []; }
+    for (const msg of asks) {
+      this.pending.set(msg.rid, {
+        msg,
+        resolve: (m) => this.dispatchEvent(new CustomEvent('queued-ack', { detail: m })),
+        reject: (m) => this.dispatchEvent(new CustomEvent('error', { detail: m })),
+      });
+    }
+  }
+
+  queuedAsks() {
+    return [...this.pending.values()].map((p) => p.msg).filter((m) => m.type === 'ask');
+  }
+
+  // --- views ---
+
+  list(filter = () => true) {
+    return [...this.questions.values()].filter(filter);
+  }
+}
+
+// Rank order of the contract: higher score first, then lower id.
+export function byRank(a, b) {
+  return (b.score - a.score) || (a.id - b.id);
+}
+
+export function byNewest(a, b) {
+  return (b.created - a.created) || (b.id - a.id);
+}
+
+export const isPublic = (q) => q.status === 'approved' || q.status === 'answered';
+
+// Creates an element; every text goes through textContent, never HTML.
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}

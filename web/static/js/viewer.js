@@ -1,0 +1,158 @@
+// The viewer page (/r/ROOM): ask, follow my questions, read and upvote the
+// approved ones. Phone first; every user text is set with textContent.
+
+import { Client, roomFromPath, byRank, byNewest, isPublic, el } from './client.js';
+import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
+import { connectionBadge } from './common.js';
+
+const room = roomFromPath();
+const $ = (id) => document.getElementById(id);
+let sort = 'top';
+let client;
+
+function statusChip(q) {
+  return el('span', { class: `chip ${q.status}`, text: t(`status.${q.status}`) });
+}
+
+function voteButton(q) {
+  const b = el('button', {
+    type: 'button', class: 'vote', 'aria-pressed': q.voted ? 'true' : 'false',
+    'aria-label': `${t('viewer.upvote')}: ${q.votes}`, 'data-id': q.id,
+  }, el('span', { class: 'arrow', 'aria-hidden': 'true', text: '▲' }), el('span', { class: 'n', text: q.votes }));
+  b.disabled = q.mine || q.status !== 'approved';
+  b.addEventListener('click', () => toggleVote(q.id));
+  return b;
+}
+
+function item(q, withVote) {
+  const meta = el('div', { class: 'meta' },
+    q.featured && el('span', { class: 'chip air', text: t('onair') }),
+    q.mine && statusChip(q),
+    !q.mine && q.status === 'answered' && statusChip(q),
+    q.name && el('span', { text: q.name }),
+    q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }));
+  return el('li', { class: `q${q.featured ? ' featured' : ''}`, 'data-id': q.id },
+    withVote && voteButton(q),
+    el('div', { class: 'body' }, el('p', { class: 'text', text: q.text }), meta));
+}
+
+function render() {
+  const info = client.roomInfo;
+  if (info) {
+    $('title').textContent = info.title;
+    document.title = `${info.title} — ${t('app')}`;
+    $('closed').hidden = info.open;
+    $('send').disabled = !info.open;
+  }
+  const all = client.list();
+  const mine = all.filter((q) => q.mine).sort(byNewest);
+  const queued = client.queuedAsks();
+  $('mine-card').hidden = mine.length === 0 && queued.length === 0;
+  $('mine').replaceChildren(
+    ...queued.map((m) => el('li', { class: 'q' }, el('div', { class: 'body' },
+      el('p', { class: 'text', text: m.text }),
+      el('div', { class: 'meta' }, el('span', { class: 'chip pending', text: t('status.queued') }))))),
+    ...mine.map((q) => item(q, false)));
+  const pub = all.filter(isPublic).sort(sort === 'top' ? byRank : byNewest);
+  const featured = pub.filter((q) => q.featured);
+  const rest = pub.filter((q) => !q.featured);
+  const list = [...featured, ...rest].map((q) => item(q, true));
+  $('list').replaceChildren(...(list.length ? list : [el('li', { class: 'empty', text: t('viewer.empty') })]));
+}
+
+async function toggleVote(id) {
+  const q = client.questions.get(id);
+  if (!q) return;
+  const was = { voted: q.voted, votes: q.votes };
+  // Instant feedback, rolled back if the hub refuses.
+  q.voted = !was.voted;
+  q.votes += q.voted ? 1 : -1;
+  render();
+  try {
+    const ack = await client.command({ type: q.voted ? 'vote' : 'unvote', id });
+    const cur = client.questions.get(id);
+    if (cur) {
+      cur.votes = ack.votes;
+      cur.voted = ack.voted;
+    }
+  } catch (err) {
+    const cur = client.questions.get(id);
+    if (cur) Object.assign(cur, was);
+    notice(errorText(err), true);
+  }
+  render();
+}
+
+function notice(text, bad = false) {
+  $('notice').textContent = text;
+  $('notice').classList.toggle('bad', bad);
+}
+
+function updateCounter() {
+  const n = [...$('text').value.trim()].length;
+  $('counter').textContent = t('viewer.chars', { n });
+  $('counter').classList.toggle('over', n > 500);
+}
+
+async function submit(e) {
+  e.preventDefault();
+  const text = $('text').value.trim();
+  if (!text) {
+    notice(t('error.empty'), true);
+    return;
+  }
+  const name = $('name').value.trim();
+  localStorage.setItem('surak.name', name);
+  const p = client.command({ type: 'ask', text, ...(name && { name }) });
+  $('text').value = '';
+  updateCounter();
+  if (client.state !== 'live') notice(t('viewer.queued'));
+  render();
+  try {
+    const ack = await p;
+    notice(ack.duplicate_of ? t('viewer.duplicate')
+      : t(ack.status === 'approved' ? 'viewer.sent_open' : 'viewer.sent'));
+  } catch (err) {
+    notice(errorText(err), true);
+    if (err.code === 'rate_limited' || err.code === 'room_closed') $('text').value = text;
+  }
+  render();
+}
+
+async function main() {
+  await loadLanguage();
+  if (!room) {
+    $('fatal').hidden = false;
+    $('fatal').textContent = t('error.no_room');
+    return;
+  }
+  client = new Client({ room, role: 'viewer' });
+  connectionBadge(client, $('conn'));
+  languageSwitch($('lang'), () => { render(); updateCounter(); });
+  $('name').value = localStorage.getItem('surak.name') || '';
+  $('text').addEventListener('input', updateCounter);
+  $('ask').addEventListener('submit', submit);
+  for (const [id, s] of [['sort-top', 'top'], ['sort-new', 'new']]) {
+    $(id).addEventListener('click', () => {
+      sort = s;
+      $('sort-top').setAttribute('aria-pressed', String(s === 'top'));
+      $('sort-new').setAttribute('aria-pressed', String(s === 'new'));
+      render();
+    });
+  }
+  client.addEventListener('change', render);
+  client.addEventListener('queued-ack', (e) => {
+    notice(e.detail.duplicate_of ? t('viewer.duplicate') : t('viewer.sent'));
+    render();
+  });
+  client.addEventListener('error', (e) => notice(errorText(e.detail), true));
+  client.addEventListener('fatal', (e) => {
+    $('fatal').hidden = false;
+    $('fatal').textContent = errorText(e.detail);
+  });
+  updateCounter();
+  render();
+  client.start();
+}
+
+main();
