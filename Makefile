@@ -2,7 +2,6 @@
 #
 #   make run      install what is missing, build, start Redis and the hub
 #   make test     the same set-up, then every test suite
-#   make bench    benchmarks (not part of make test)
 #   make          just build build/surak
 #
 # `make SANITIZER=address,undefined` builds into build/san/ instead.
@@ -36,7 +35,7 @@ DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all san deps run test unit bench clean
+.PHONY: all san deps run test unit clean
 all: $(BUILD)/surak
 
 $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
@@ -75,11 +74,6 @@ test:
 	$(MAKE) all unit
 	$(MAKE) san
 	tests/run.sh
-
-bench:
-	scripts/deps.sh test
-	$(MAKE) all
-	scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -623,8 +623,17 @@ route(struct lws *wsi, struct http_conn *hc)
 
 	metrics.http_requests++;
 	if (method == LWSHUMETH_POST) {
-		if (strcmp(path, "/api/rooms") == 0)
-			return 1;	/* wait for the body */
+		char cl[24];
+
+		if (strcmp(path, "/api/rooms") == 0) {
+			/* Without a body lws reports no completion: answer now. */
+			if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+				respond_error(wsi, hc, 411, "bad_request",
+				    "send the JSON body with a Content-Length");
+			else if (strcmp(cl, "0") == 0)
+				create_room(wsi, hc);
+			return 0;	/* else the body arrives, then BODY_COMPLETION */
+		}
 		respond_error(wsi, hc, 404, "not_found", "no such resource");
 		return 0;
 	}
@@ -685,6 +694,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
+		if (len == 0 || hc->ready)
+			return 0;
 		if (hc->body_len + len > MAX_BODY) {
 			respond_error(wsi, hc, 413, "too_long", "the body is over 16 KiB");
 			return 0;

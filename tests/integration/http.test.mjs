@@ -62,6 +62,7 @@ test('POST /api/rooms: 201 with keys, 409 if the id exists, 401 without the toke
   assert.equal((await post({ id: 'x1' }, null)).status, 401);
   assert.equal((await post({ id: 'x2' }, 'wrong-token-wrong-token')).status, 401);
   assert.equal((await post(null, ADMIN_TOKEN, '{not json')).status, 400);
+  assert.equal((await post(null, ADMIN_TOKEN, '')).status, 400);
   assert.equal((await post({ id: 'Bad Id' })).status, 400);
   assert.equal((await post({ id: 'x3', moderation: 'yes' })).status, 400);
   assert.equal((await post({ id: 'x4', title: '' })).status, 400);

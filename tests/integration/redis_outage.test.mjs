@@ -87,3 +87,15 @@ test('redis frozen: commands get unavailable within the deadline, then recovery'
   await checkRecovered(viewer, mod, 'freeze');
   hub.assertClean();
 });
+
+test('scripts flushed from Redis (NOSCRIPT) are run from source and loaded again', async () => {
+  const viewer = await connect(viewerHello('outage'));
+  const cached = () => Number(redis.cli('INFO', 'memory').match(/number_of_cached_scripts:(\d+)/)[1]);
+  redis.cli('SCRIPT', 'FLUSH');
+  assert.equal(cached(), 0);
+  const a = await viewer.cmd({ type: 'ask', text: 'after SCRIPT FLUSH' });
+  assert.equal(a.type, 'ack', JSON.stringify(a));
+  await waitUntil('the script cached again', () => cached() > 0, 5000);
+  const b = await viewer.cmd({ type: 'ask', text: 'and once more' });
+  assert.equal(b.type, 'ack');
+});
