@@ -50,7 +50,7 @@ static const struct opt opts[] = {
 	{ "tick-ms", "SURAK_TICK_MS", OPT_INT, OFF(tick_ms), "10", 0, 1000,
 	  "shortest interval between two fan-outs of one room" },
 	{ "queue", "SURAK_QUEUE", OPT_INT, OFF(queue_max), "512", 4, 1000000,
-	  "messages queued for one connection before it is dropped as too slow" },
+	  "frames queued for one connection before it is reset to a snapshot" },
 	{ "redis-timeout-ms", "SURAK_REDIS_TIMEOUT_MS", OPT_INT, OFF(redis_timeout_ms), "2000", 100, 600000,
 	  "a Redis reply later than this marks Redis as down" },
 	{ "handshake-timeout", "SURAK_HANDSHAKE_TIMEOUT", OPT_INT, OFF(handshake_timeout_s), "10", 1, 3600,
