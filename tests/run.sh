@@ -34,22 +34,28 @@ unit() {	# binary label
 	fi
 }
 
-node_suite() {	# label files...
+node_suite() {	# label files...: each file in its own node process, one after another
 	local label=$1; shift
-	local log="$out/$label.log"
-	node --test --test-reporter=tap --test-concurrency=1 "$@" >"$log" 2>&1
-	local rc=$?
-	local p f c
-	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
-	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
-	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$log" | tail -1)
-	p=${p:-0}; f=$(( ${f:-0} + ${c:-0} ))
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	local log="$out/${label%% *}.log" p=0 f=0 file
+	: >"$log"
+	for file in "$@"; do
+		local flog="$out/$(basename "$file" .test.mjs).log"
+		node --test --test-reporter=tap "$file" >"$flog" 2>&1
+		local rc=$? fp ff fc
+		fp=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$flog" | tail -1)
+		ff=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$flog" | tail -1)
+		fc=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$flog" | tail -1)
+		fp=${fp:-0}; ff=$(( ${ff:-0} + ${fc:-0} ))
+		if [ $rc -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi
+		if [ "$ff" -gt 0 ]; then
+			echo "--- $file:"
+			grep -E '^not ok|error|Error|expected|actual' "$flog" | head -40
+		fi
+		cat "$flog" >>"$log"
+		p=$((p + fp)); f=$((f + ff))
+	done
 	printf '%-40s %s passed, %s failed\n' "$label" "$p" "$f"
 	passed=$((passed + p)); failed=$((failed + f))
-	if [ "$f" -gt 0 ]; then
-		grep -E '^not ok|^# Subtest|error|Error|expected|actual' "$log" | head -60
-	fi
 }
 
 for t in build/tests/test_*; do unit "$t" "$(basename "$t")"; done
