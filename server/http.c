@@ -293,6 +293,26 @@ job_done(struct job *j)
 	return hc;
 }
 
+/*
+ * The common start of a Redis reply to a job: a job whose client has gone
+ * is freed; no reply is a 503. Returns 1 when the caller should go on.
+ */
+static int
+job_alive(struct job *j, redisReply *r)
+{
+	struct lws *wsi = j->wsi;
+
+	if (wsi == NULL) {
+		job_done(j);
+		return 0;
+	}
+	if (r == NULL) {
+		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 on_created(void *arg, redisReply *r)
 {
@@ -303,15 +323,8 @@ on_created(void *arg, redisReply *r)
 	const char *room;
 	size_t len;
 
-	if (wsi == NULL) {
-		job_done(j);
+	if (!job_alive(j, r))
 		return;
-	}
-	if (r == NULL) {
-		hc = job_done(j);
-		respond_error(wsi, hc, 503, "unavailable", "Redis cannot be reached");
-		return;
-	}
 	if (!store_reply_ok(r)) {
 		const char *message;
 		long long retry;
@@ -522,15 +535,11 @@ on_exported(void *arg, redisReply *r)
 	char room[PROTO_ID_LEN + 1];
 	size_t i;
 
-	if (wsi == NULL) {
-		job_done(j);
+	if (!job_alive(j, r))
 		return;
-	}
 	memcpy(room, j->room, sizeof(room));
-	if (r == NULL || !store_reply_ok(r) || r->elements < 3 ||
-	    r->element[2]->type != REDIS_REPLY_ARRAY) {
-		hc = job_done(j);
-		respond_error(wsi, hc, r == NULL ? 503 : 500, "unavailable", "the export failed");
+	if (!store_reply_ok(r) || r->elements < 3 || r->element[2]->type != REDIS_REPLY_ARRAY) {
+		respond_error(wsi, job_done(j), 500, "internal_error", "the export failed");
 		return;
 	}
 	qs = r->element[2];
@@ -561,15 +570,8 @@ on_export_auth(void *arg, redisReply *r)
 	struct lws *wsi = j->wsi;
 	struct http_conn *hc;
 
-	if (wsi == NULL) {
-		job_done(j);
+	if (!job_alive(j, r))
 		return;
-	}
-	if (r == NULL) {
-		hc = job_done(j);
-		respond_error(wsi, hc, 503, "unavailable", "Redis cannot be reached");
-		return;
-	}
 	if (!store_reply_ok(r)) {
 		hc = job_done(j);
 		respond_error(wsi, hc, 404, "no_room", "no such room");

@@ -796,33 +796,20 @@ send_welcome(struct room *rm, struct session *s, int allow_resume)
 		session_send(s, shared_welcome(rm, s->role));
 }
 
+/* Adds s to (or removes it from) the room's viewer indexes. */
 static void
-index_session(struct room *rm, struct session *s)
+index_session(struct room *rm, struct session *s, int add)
 {
+	void (*op)(struct map *, const char *, struct session *) = add ? slist_add : slist_del;
 	char key[24];
 	size_t i;
 
 	if (s->role != ROLE_VIEWER)
 		return;
-	slist_add(rm->by_client, s->client, s);
+	op(rm->by_client, s->client, s);
 	for (i = 0; i < s->mine.n; i++) {
 		qkey(key, sizeof(key), s->mine.v[i]);
-		slist_add(rm->by_qid, key, s);
-	}
-}
-
-static void
-unindex_session(struct room *rm, struct session *s)
-{
-	char key[24];
-	size_t i;
-
-	if (s->role != ROLE_VIEWER)
-		return;
-	slist_del(rm->by_client, s->client, s);
-	for (i = 0; i < s->mine.n; i++) {
-		qkey(key, sizeof(key), s->mine.v[i]);
-		slist_del(rm->by_qid, key, s);
+		op(rm->by_qid, key, s);
 	}
 }
 
@@ -1102,7 +1089,7 @@ room_join(struct session *s)
 	if (rm->nsessions++ == 0 || rm->waiting == NULL)
 		rm->waiting_since = now_ms();
 	list_add(&rm->waiting, s);
-	index_session(rm, s);
+	index_session(rm, s, 1);
 	subscribe(rm);
 	serve_waiting(rm);
 }
@@ -1118,7 +1105,7 @@ room_leave(struct session *s)
 		list_del(&rm->live[s->role], s);
 	else
 		list_del(&rm->waiting, s);
-	unindex_session(rm, s);
+	index_session(rm, s, 0);
 	s->room = NULL;
 	if (--rm->nsessions == 0)
 		rm->empty_since = now_ms();

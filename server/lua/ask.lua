@@ -9,12 +9,8 @@ local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0, 0} end
-local m = meta()
-if m == nil then return err('no_room', 'no such room') end
-if m.open ~= '1' then return err('room_closed', 'the room is closed to new questions') end
-if redis.call('SISMEMBER', key('banned'), client) == 1 then
-  return err('banned', 'you cannot ask in this room')
-end
+local m, e = viewer_gate(client, 'ask')
+if not m then return e end
 local wait = limited('ask', client, limit, window)
 if wait > 0 then return err('rate_limited', 'too many questions, wait a little', wait) end
 

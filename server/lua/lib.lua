@@ -53,6 +53,18 @@ local function room_json(m)
     ',"open":' .. bool(m.open == '1') .. ',"moderation":' .. bool(m.moderation == '1') .. '}'
 end
 
+-- What every viewer command checks first: the room exists and is open, and
+-- the client is not banned. Returns the room, or nil and the error.
+local function viewer_gate(client, what)
+  local m = meta()
+  if m == nil then return nil, err('no_room', 'no such room') end
+  if m.open ~= '1' then return nil, err('room_closed', 'the room is closed') end
+  if redis.call('SISMEMBER', key('banned'), client) == 1 then
+    return nil, err('banned', 'you cannot ' .. what .. ' in this room')
+  end
+  return m
+end
+
 local function question(id)
   local q = hgetall(key('q', id))
   if q.id == nil then return nil end

@@ -7,12 +7,8 @@ local limit, window = tonumber(ARGV[8]), tonumber(ARGV[9])
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0} end
-local m = meta()
-if m == nil then return err('no_room', 'no such room') end
-if m.open ~= '1' then return err('room_closed', 'the room is closed') end
-if redis.call('SISMEMBER', key('banned'), client) == 1 then
-  return err('banned', 'you cannot vote in this room')
-end
+local m, e = viewer_gate(client, 'vote')
+if not m then return e end
 local q = question(id)
 if q == nil or (q.into and q.into ~= '') or not VISIBLE[q.status] then
   return err('no_question', 'no such question')

@@ -14,39 +14,32 @@
 #include "text.h"
 #include "util.h"
 
+/* Runs a text function into a buffer kept until the next call. */
 static char *
-clean(const char *s)
+apply(long (*fn)(const char *, size_t, struct sbuf *), const char *s)
 {
 	static struct sbuf b;
 
 	sbuf_free(&b);
 	sbuf_init(&b, 64);
-	if (text_clean(s, strlen(s), &b) < 0)
-		return NULL;
-	return b.data;
+	return fn(s, strlen(s), &b) < 0 ? NULL : b.data;
 }
 
-static char *
-fold(const char *s)
+static long
+fold_fn(const char *s, size_t n, struct sbuf *b)
 {
-	static struct sbuf b;
-
-	sbuf_free(&b);
-	sbuf_init(&b, 64);
-	text_fold(s, strlen(s), &b);
-	return b.data;
+	return (long)text_fold(s, n, b);
 }
 
-static char *
-norm(const char *s)
+static long
+norm_fn(const char *s, size_t n, struct sbuf *b)
 {
-	static struct sbuf b;
-
-	sbuf_free(&b);
-	sbuf_init(&b, 64);
-	dedupe_normalize(s, strlen(s), &b);
-	return b.data;
+	return (long)dedupe_normalize(s, n, b);
 }
+
+#define clean(s) apply(text_clean, s)
+#define fold(s) apply(fold_fn, s)
+#define norm(s) apply(norm_fn, s)
 
 static int
 same_fp(const char *a, const char *b)
