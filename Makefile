@@ -2,6 +2,7 @@
 #
 #   make run      install what is missing, build, start Redis and the hub
 #   make test     the same set-up, then every test suite
+#   make bench    the benchmarks (not part of make test)
 #   make          just build build/surak
 #
 # `make SANITIZER=address,undefined` builds into build/san/ instead.
@@ -17,7 +18,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) -Iserver -I$(BUILD)/gen
-LDLIBS += $(PKG_LIBS) -lm
+LDLIBS += $(PKG_LIBS) -lstemmer -lm
 
 ifeq ($(SANITIZER),)
 BUILD := build
@@ -35,45 +36,62 @@ DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all san deps run test unit clean
+# `make V=1` shows the full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all san deps run test unit bench clean
 all: $(BUILD)/surak
 
 $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: server/%.c server/*.h | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/embed_gen.o: $(BUILD)/gen/embed_gen.c | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/embed_gen.c: scripts/embed.sh $(LUA) $(DATA) | $(BUILD)/gen
-	scripts/embed.sh $(LUA:server/%=%) $(DATA:server/%=%) > $@.tmp && mv $@.tmp $@
+	@echo "  EMBED   $@"
+	$(Q)scripts/embed.sh $(LUA:server/%=%) $(DATA:server/%=%) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS) -lcmocka
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS) -lcmocka
 
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 unit: $(UNIT)
 
 # The sanitizer build of the hub and of the unit tests.
 san:
-	$(MAKE) SANITIZER=address,undefined build/san/surak unit
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined build/san/surak unit
 
 deps:
-	scripts/deps.sh run
+	$(Q)scripts/deps.sh run
 
 run: deps
-	$(MAKE) all
-	scripts/run.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run.sh
 
 test:
-	scripts/deps.sh test
-	$(MAKE) all unit
-	$(MAKE) san
-	tests/run.sh
+	$(Q)scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory san
+	$(Q)tests/run.sh
+
+bench:
+	$(Q)scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 
 pkgs=(gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libjansson-dev
-	libutf8proc-dev libuv1-dev libssl-dev redis-server redis-tools curl)
+	libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev redis-server redis-tools curl)
 if [ "$profile" = test ]; then
 	pkgs+=(libcmocka-dev chromium docker-compose)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -43,6 +43,8 @@ static const struct opt opts[] = {
 	  "questions per client per room per minute" },
 	{ "vote-rate", "SURAK_VOTE_RATE", OPT_INT, OFF(vote_per_min), "120", 1, 100000,
 	  "votes and unvotes per client per room per minute" },
+	{ "similar-rate", "SURAK_SIMILAR_RATE", OPT_INT, OFF(similar_per_min), "30", 1, 100000,
+	  "similar-question look-ups per client per room per minute" },
 	{ "conns-per-ip", "SURAK_CONNS_PER_IP", OPT_INT, OFF(conns_per_ip), "1000", 1, 1000000,
 	  "WebSocket connections per client IP address" },
 	{ "history", "SURAK_HISTORY", OPT_INT, OFF(history), "1000", 16, 1000000,

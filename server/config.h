@@ -26,6 +26,7 @@ struct config {
 	char *origins;		/* comma-separated allowlist; NULL = own origin */
 	int ask_per_min;	/* asks per client per room */
 	int vote_per_min;	/* votes and unvotes per client per room */
+	int similar_per_min;	/* "similar" look-ups per client per room */
 	int conns_per_ip;
 	int history;		/* events kept per room for resume */
 	int tick_ms;		/* fan-out coalescing interval */

@@ -1,22 +1,32 @@
 /*
- * dedupe: the comparison form of a question and its fingerprint.
+ * dedupe: the comparison form of a question, its fingerprint, and the
+ * near-duplicate doc and comparison.
  *
- * The comparison form is text_fold()'s tokens with leading greetings and
- * trailing thanks removed (phrase lists in server/data/, folded the same
- * way at start-up). Digits and names are never removed, so "дом 5" and
- * "дом 15" stay apart. The fingerprint is the first 128 bits of SHA-256 of
- * the comparison form, identical in every hub process.
+ * Word lists are data, embedded from server/data/ and folded at start-up
+ * the same way as questions: greetings.txt, thanks.txt (stripped at the
+ * ends), stopwords.txt (ignored by level two), abbreviations.txt (expanded)
+ * and antonyms.txt (never the same question). The only rules in code are
+ * general ones: patronymic endings of a form of address, Latin-to-Cyrillic
+ * letters, and the edit distances that count as a typo.
+ *
+ * Everything here is deterministic and identical in every hub process: a
+ * fingerprint or a band hash computed by one hub is found by another.
  */
 #include "dedupe.h"
 
+#include <libstemmer.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "embed.h"
 #include "log.h"
+#include "map.h"
 #include "text.h"
 #include "util.h"
+
+#define MAX_CP 64		/* code points compared per token */
 
 struct span {
 	const char *p;
@@ -28,6 +38,7 @@ struct phrase {
 	char *text;
 	struct span *tok;
 	size_t ntok;
+	char *to;		/* abbreviations: the folded expansion */
 };
 
 struct phrase_list {
@@ -35,7 +46,12 @@ struct phrase_list {
 	size_t n;
 };
 
-static struct phrase_list greetings, thanks;
+static struct phrase_list greetings, thanks, abbrevs;
+static struct map *stopwords;
+static struct phrase_list antonyms;	/* each phrase: exactly two stems */
+static struct sb_stemmer *stemmer;
+
+/* ---- loading ---- */
 
 static size_t
 split(char *s, size_t len, struct span **out)
@@ -59,8 +75,44 @@ split(char *s, size_t len, struct span **out)
 	return n;
 }
 
+static char *
+fold_string(const char *s, size_t n)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_init(&b, n * 2 + 1);
+	text_fold(s, n, &b);
+	return sbuf_steal(&b, NULL);
+}
+
+static const char *
+stem(const char *w, size_t n, size_t *len)
+{
+	const sb_symbol *r = sb_stemmer_stem(stemmer, (const sb_symbol *)w, (int)n);
+
+	if (r == NULL) {
+		*len = n;
+		return w;
+	}
+	*len = (size_t)sb_stemmer_length(stemmer);
+	return (const char *)r;
+}
+
+static void
+add_phrase(struct phrase_list *list, char *folded, char *to)
+{
+	struct phrase *ph;
+
+	list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
+	ph = &list->v[list->n++];
+	ph->text = folded;
+	ph->ntok = split(ph->text, strlen(ph->text), &ph->tok);
+	ph->to = to;
+}
+
+/* Calls fn for each non-empty, non-comment line of an embedded list. */
 static int
-load_list(const char *name, struct phrase_list *list)
+each_line(const char *name, void (*fn)(const char *line, size_t n, void *arg), void *arg)
 {
 	const struct embedded *e = embed_get(name);
 	const char *p, *end;
@@ -72,31 +124,92 @@ load_list(const char *name, struct phrase_list *list)
 	for (p = e->data, end = e->data + e->len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		struct sbuf b = { 0 };
-		struct phrase *ph;
 
-		if (n > 0 && p[0] != '#') {
-			sbuf_init(&b, n * 2 + 1);
-			if (text_fold(p, n, &b) > 0) {
-				list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
-				ph = &list->v[list->n++];
-				ph->text = sbuf_steal(&b, NULL);
-				ph->ntok = split(ph->text, strlen(ph->text), &ph->tok);
-			}
-			sbuf_free(&b);
-		}
+		if (n > 0 && p[0] != '#')
+			fn(p, n, arg);
 		p += n + 1;
 	}
 	return 0;
 }
 
+static void
+load_phrase(const char *line, size_t n, void *arg)
+{
+	char *f = fold_string(line, n);
+
+	if (f[0])
+		add_phrase(arg, f, NULL);
+	else
+		free(f);
+}
+
+static void
+load_stopword(const char *line, size_t n, void *arg)
+{
+	char *f = fold_string(line, n);
+
+	(void)arg;
+	if (f[0] && strchr(f, ' ') == NULL)
+		map_put(stopwords, f, stopwords);
+	free(f);
+}
+
+static void
+load_abbrev(const char *line, size_t n, void *arg)
+{
+	const char *eq = memchr(line, '=', n);
+	char *from, *to;
+
+	(void)arg;
+	if (eq == NULL)
+		return;
+	from = fold_string(line, (size_t)(eq - line));
+	to = fold_string(eq + 1, n - (size_t)(eq - line) - 1);
+	if (from[0] && to[0]) {
+		add_phrase(&abbrevs, from, to);
+		return;
+	}
+	free(from);
+	free(to);
+}
+
+static void
+load_antonym(const char *line, size_t n, void *arg)
+{
+	char *f = fold_string(line, n);
+	struct span *tok;
+	struct sbuf b = { 0 };
+	size_t nt = split(f, strlen(f), &tok), i, sl;
+	const char *s;
+
+	(void)arg;
+	if (nt == 2) {
+		sbuf_init(&b, 64);
+		for (i = 0; i < 2; i++) {
+			s = stem(tok[i].p, tok[i].n, &sl);
+			if (i)
+				sbuf_addc(&b, ' ');
+			sbuf_add(&b, s, sl);
+		}
+		add_phrase(&antonyms, sbuf_steal(&b, NULL), NULL);
+	}
+	free(tok);
+	free(f);
+}
+
 int
 dedupe_init(void)
 {
-	if (greetings.n > 0)
+	if (stemmer)
 		return 0;
-	if (load_list("data/greetings.txt", &greetings) < 0 ||
-	    load_list("data/thanks.txt", &thanks) < 0)
+	stemmer = sb_stemmer_new("russian", "UTF_8");
+	stopwords = map_new();
+	if (stemmer == NULL ||
+	    each_line("data/greetings.txt", load_phrase, &greetings) < 0 ||
+	    each_line("data/thanks.txt", load_phrase, &thanks) < 0 ||
+	    each_line("data/stopwords.txt", load_stopword, NULL) < 0 ||
+	    each_line("data/abbreviations.txt", load_abbrev, NULL) < 0 ||
+	    each_line("data/antonyms.txt", load_antonym, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -109,6 +222,7 @@ free_list(struct phrase_list *list)
 	for (i = 0; i < list->n; i++) {
 		free(list->v[i].text);
 		free(list->v[i].tok);
+		free(list->v[i].to);
 	}
 	free(list->v);
 	memset(list, 0, sizeof(*list));
@@ -119,7 +233,16 @@ dedupe_free(void)
 {
 	free_list(&greetings);
 	free_list(&thanks);
+	free_list(&abbrevs);
+	free_list(&antonyms);
+	map_free(stopwords);
+	stopwords = NULL;
+	if (stemmer)
+		sb_stemmer_delete(stemmer);
+	stemmer = NULL;
 }
+
+/* ---- level one: comparison form and fingerprint ---- */
 
 static int
 span_eq(const struct span *a, const struct span *b)
@@ -127,16 +250,18 @@ span_eq(const struct span *a, const struct span *b)
 	return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
 }
 
-/* Length in tokens of the longest phrase matching tok[at..] (or ending at `at` if from_end). */
-static size_t
-match(const struct phrase_list *list, const struct span *tok, size_t lo, size_t hi, int from_end)
+/* Longest phrase of list matching tok at lo (or ending at hi if from_end). */
+static const struct phrase *
+match(const struct phrase_list *list, const struct span *tok, size_t lo, size_t hi,
+    int from_end)
 {
-	size_t i, j, best = 0;
+	const struct phrase *best = NULL;
+	size_t i, j;
 
 	for (i = 0; i < list->n; i++) {
 		const struct phrase *ph = &list->v[i];
 
-		if (ph->ntok > hi - lo || ph->ntok <= best)
+		if (ph->ntok > hi - lo || (best && ph->ntok <= best->ntok))
 			continue;
 		for (j = 0; j < ph->ntok; j++) {
 			size_t k = from_end ? hi - ph->ntok + j : lo + j;
@@ -145,9 +270,32 @@ match(const struct phrase_list *list, const struct span *tok, size_t lo, size_t 
 				break;
 		}
 		if (j == ph->ntok)
-			best = ph->ntok;
+			best = ph;
 	}
 	return best;
+}
+
+static int
+ends_with(const struct span *t, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return t->n > n + 2 && memcmp(t->p + t->n - n, suffix, n) == 0;
+}
+
+/* A patronymic, as a form of address uses it: Асаинович, Сериковна, Асқарұлы. */
+static int
+patronymic(const struct span *t)
+{
+	static const char *const suffixes[] = {
+		"ович", "евич", "овна", "евна", "ична", "улы", "кызы"
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(suffixes); i++)
+		if (ends_with(t, suffixes[i]))
+			return 1;
+	return 0;
 }
 
 size_t
@@ -155,7 +303,9 @@ dedupe_normalize(const char *text, size_t len, struct sbuf *out)
 {
 	struct sbuf folded = { 0 };
 	struct span *tok = NULL;
-	size_t n, lo, hi, k, i;
+	const struct phrase *ph;
+	size_t n, lo, hi, i;
+	int changed;
 
 	sbuf_reset(out);
 	sbuf_init(&folded, len * 2 + 1);
@@ -163,10 +313,22 @@ dedupe_normalize(const char *text, size_t len, struct sbuf *out)
 	n = split(folded.data, folded.len, &tok);
 	lo = 0;
 	hi = n;
-	while (lo < hi && (k = match(&greetings, tok, lo, hi, 0)) > 0)
-		lo += k;
-	while (lo < hi && (k = match(&thanks, tok, lo, hi, 1)) > 0)
-		hi -= k;
+	do {
+		changed = 0;
+		while (lo < hi && (ph = match(&greetings, tok, lo, hi, 0)) != NULL) {
+			lo += ph->ntok;
+			changed = 1;
+			/* A greeting may be followed by a name and patronymic. */
+			if (lo < hi && patronymic(&tok[lo]))
+				lo += 1;
+			else if (lo + 1 < hi && patronymic(&tok[lo + 1]))
+				lo += 2;
+		}
+		while (lo < hi && (ph = match(&thanks, tok, lo, hi, 1)) != NULL) {
+			hi -= ph->ntok;
+			changed = 1;
+		}
+	} while (changed && lo < hi);
 	if (lo == hi) {		/* nothing but a greeting: compare it whole */
 		lo = 0;
 		hi = n;
@@ -196,4 +358,541 @@ dedupe_fingerprint(const char *text, size_t len, char out[DEDUPE_FP_LEN + 1])
 	EVP_Digest(norm.data, norm.len, md, &mdlen, EVP_sha256(), NULL);
 	hex_encode(md, DEDUPE_FP_LEN / 2, out);
 	sbuf_free(&norm);
+}
+
+/* ---- level two: docs ---- */
+
+static int
+is_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0;
+}
+
+static int
+is_ascii_word(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * Kazakh (2021 Latin alphabet, accents already folded away) and Russian
+ * typed in Latin letters, to the folded Cyrillic the other residents type.
+ */
+static void
+latin_to_cyrillic(const char *s, size_t n, struct sbuf *out)
+{
+	static const struct { const char *lat, *cyr; } digraphs[] = {
+		{ "sh", "ш" }, { "ch", "ч" }, { "zh", "ж" }, { "kh", "х" },
+		{ "ts", "ц" }, { "ya", "я" }, { "yu", "ю" }, { "yo", "е" },
+	};
+	static const char *const single[26] = {
+		"а", "б", "с", "д", "е", "ф", "г", "х", "и", "ж", "к", "л", "м",
+		"н", "о", "п", "к", "р", "с", "т", "у", "в", "у", "кс", "ы", "з"
+	};
+	size_t i = 0, k;
+
+	while (i < n) {
+		for (k = 0; k < ARRAY_LEN(digraphs); k++)
+			if (i + 1 < n && s[i] == digraphs[k].lat[0] && s[i + 1] == digraphs[k].lat[1])
+				break;
+		if (k < ARRAY_LEN(digraphs)) {
+			sbuf_adds(out, digraphs[k].cyr);
+			i += 2;
+		} else if (s[i] >= 'a' && s[i] <= 'z') {
+			sbuf_adds(out, single[s[i] - 'a']);
+			i++;
+		} else
+			sbuf_addc(out, s[i++]);
+	}
+}
+
+static int
+is_number_word(const struct span *t)
+{
+	static const char *const words[] = { "номер", "номир", "no", "n", "нумер" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(words); i++)
+		if (t->n == strlen(words[i]) && memcmp(t->p, words[i], t->n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	return strcmp(x, y);
+}
+
+/* Code points of a UTF-8 token, at most MAX_CP. */
+static size_t
+decode(const char *s, int32_t *cp)
+{
+	size_t n = 0, len = strlen(s);
+	utf8proc_ssize_t i = 0;
+
+	while ((size_t)i < len && n < MAX_CP) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)len - i, &c);
+
+		if (k <= 0)
+			break;
+		cp[n++] = c;
+		i += k;
+	}
+	return n;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	/* splitmix64's finaliser: a good 64-bit bijection. */
+	x += 0x9E3779B97F4A7C15ULL;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Calls fn(hash, arg) for every character trigram of every word and
+ * number, each padded with boundary marks (numbers with their own, '#'),
+ * so word order does not matter and questions that differ only by a
+ * number land in different LSH buckets.
+ */
+static void
+each_trigram(const struct dedupe_doc *d, void (*fn)(uint64_t, void *), void *arg)
+{
+	int32_t cp[MAX_CP + 2];
+	size_t t, i, n;
+
+	for (t = 0; t < d->ntok + d->nnum; t++) {
+		int is_num = t >= d->ntok;
+
+		n = decode(is_num ? d->num[t - d->ntok] : d->tok[t], cp + 1) + 2;
+		cp[0] = is_num ? '#' : '^';
+		cp[n - 1] = '$';
+		for (i = 0; i + 3 <= n; i++) {
+			uint64_t h = ((uint64_t)(uint32_t)cp[i] << 42) ^
+			    ((uint64_t)(uint32_t)cp[i + 1] << 21) ^ (uint64_t)(uint32_t)cp[i + 2];
+
+			fn(mix64(h), arg);
+		}
+	}
+}
+
+static void
+minhash_add(uint64_t h, void *arg)
+{
+	uint64_t *mins = arg;
+	int i;
+
+	for (i = 0; i < DEDUPE_HASHES; i++) {
+		uint64_t v = mix64(h ^ (0xA24BAED4963EE407ULL * (uint64_t)(i + 1)));
+
+		if (v < mins[i])
+			mins[i] = v;
+	}
+}
+
+static void
+make_bands(struct dedupe_doc *d)
+{
+	uint64_t mins[DEDUPE_HASHES];
+	int b, r, i;
+
+	for (i = 0; i < DEDUPE_HASHES; i++)
+		mins[i] = UINT64_MAX;
+	d->nbands = 0;
+	if (d->ntok == 0)
+		return;	/* numbers alone are not worth indexing */
+	each_trigram(d, minhash_add, mins);
+	for (b = 0; b < DEDUPE_BANDS; b++) {
+		uint64_t h = 0xCBF29CE484222325ULL ^ (uint64_t)b;
+		unsigned char raw[8];
+
+		for (r = 0; r < DEDUPE_HASHES / DEDUPE_BANDS; r++)
+			h = mix64(h ^ mins[b * (DEDUPE_HASHES / DEDUPE_BANDS) + r]);
+		for (i = 0; i < 8; i++)
+			raw[i] = (unsigned char)(h >> (56 - 8 * i));
+		hex_encode(raw, 8, d->band[b]);
+	}
+	d->nbands = DEDUPE_BANDS;
+}
+
+/* Adds a token to the doc; its bytes are appended to b (offsets fixed later). */
+static void
+add_token(struct sbuf *b, size_t *off, size_t *n, const char *s, size_t len)
+{
+	if (*n >= DEDUPE_MAX_TOKENS)
+		return;
+	off[(*n)++] = b->len;
+	sbuf_add(b, s, len);
+	sbuf_addc(b, '\0');
+}
+
+/*
+ * Points the doc's token arrays into its buffer and sorts the numbers.
+ * Only a doc built from text gets its bands (a parsed key is compared,
+ * never indexed, and MinHash is the costly part).
+ */
+static void
+finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *woff,
+    const size_t *noff, int bands)
+{
+	size_t i;
+
+	d->buf = sbuf_steal(b, NULL);
+	for (i = 0; i < d->ntok; i++) {
+		d->tok[i] = d->buf + toff[i];
+		d->word[i] = d->buf + woff[i];
+	}
+	for (i = 0; i < d->nnum; i++)
+		d->num[i] = d->buf + noff[i];
+	qsort(d->num, d->nnum, sizeof(d->num[0]), span_cmp);
+	if (bands)
+		make_bands(d);
+}
+
+void
+dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
+{
+	struct sbuf norm = { 0 }, words = { 0 }, b = { 0 };
+	size_t toff[DEDUPE_MAX_TOKENS], woff[DEDUPE_MAX_TOKENS], noff[DEDUPE_MAX_TOKENS];
+	struct span *tok;
+	size_t n, i;
+
+	memset(d, 0, sizeof(*d));
+	sbuf_init(&norm, len * 2 + 1);
+	sbuf_init(&words, len * 2 + 1);
+	sbuf_init(&b, len * 2 + 1);
+	dedupe_normalize(text, len, &norm);
+
+	/* Abbreviations expanded, Latin words in Cyrillic, "номер" before a number dropped. */
+	n = split(norm.data, norm.len, &tok);
+	for (i = 0; i < n; i++) {
+		const struct phrase *ph = match(&abbrevs, tok, i, n, 0);
+
+		if (!ph && is_number_word(&tok[i]) && i + 1 < n && is_digits(tok[i + 1].p, tok[i + 1].n))
+			continue;
+		if (words.len)
+			sbuf_addc(&words, ' ');
+		if (ph) {
+			sbuf_adds(&words, ph->to);
+			i += ph->ntok - 1;
+		} else if (is_ascii_word(tok[i].p, tok[i].n) && !is_digits(tok[i].p, tok[i].n))
+			latin_to_cyrillic(tok[i].p, tok[i].n, &words);
+		else
+			sbuf_add(&words, tok[i].p, tok[i].n);
+	}
+	free(tok);
+
+	/* Stopwords out, numbers apart, the rest stemmed. */
+	n = split(words.data, words.len, &tok);
+	for (i = 0; i < n; i++) {
+		char w[256];
+		const char *s;
+		size_t sl;
+
+		if (tok[i].n >= sizeof(w))
+			continue;
+		memcpy(w, tok[i].p, tok[i].n);
+		w[tok[i].n] = '\0';
+		if (is_digits(w, tok[i].n)) {
+			add_token(&b, noff, &d->nnum, w, tok[i].n);
+			continue;
+		}
+		if (map_get(stopwords, w) || d->ntok >= DEDUPE_MAX_TOKENS)
+			continue;
+		s = stem(w, tok[i].n, &sl);
+		woff[d->ntok] = b.len + sl + 1;
+		add_token(&b, toff, &d->ntok, s, sl);
+		sbuf_add(&b, w, tok[i].n + 1);	/* the word, NUL included */
+	}
+	free(tok);
+	finish(d, &b, toff, woff, noff, 1);
+	sbuf_free(&norm);
+	sbuf_free(&words);
+}
+
+void
+dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntok; i++) {
+		if (i)
+			sbuf_addc(out, ' ');
+		sbuf_adds(out, d->tok[i]);
+		if (strcmp(d->tok[i], d->word[i]) != 0) {
+			sbuf_addc(out, '~');
+			sbuf_adds(out, d->word[i]);
+		}
+	}
+	sbuf_addc(out, '|');
+	for (i = 0; i < d->nnum; i++) {
+		if (i)
+			sbuf_addc(out, ' ');
+		sbuf_adds(out, d->num[i]);
+	}
+}
+
+void
+dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
+{
+	size_t toff[DEDUPE_MAX_TOKENS], woff[DEDUPE_MAX_TOKENS], noff[DEDUPE_MAX_TOKENS];
+	struct sbuf b = { 0 };
+	const char *bar = memchr(key, '|', len), *p, *end = key + len;
+	int in_nums = 0;
+
+	memset(d, 0, sizeof(*d));
+	sbuf_init(&b, 2 * len + 1);
+	for (p = key; p < end;) {
+		const char *stop = p, *tilde = NULL;
+
+		while (stop < end && *stop != ' ' && *stop != '|') {
+			if (*stop == '~' && tilde == NULL)
+				tilde = stop;
+			stop++;
+		}
+		if (stop > p && in_nums)
+			add_token(&b, noff, &d->nnum, p, (size_t)(stop - p));
+		else if (stop > p && d->ntok < DEDUPE_MAX_TOKENS) {
+			const char *se = tilde ? tilde : stop, *w = tilde ? tilde + 1 : p;
+
+			woff[d->ntok] = b.len + (size_t)(se - p) + 1;
+			add_token(&b, toff, &d->ntok, p, (size_t)(se - p));
+			sbuf_add(&b, w, (size_t)(stop - w));
+			sbuf_addc(&b, '\0');
+		}
+		if (stop == bar)
+			in_nums = 1;
+		p = stop + 1;
+	}
+	finish(d, &b, toff, woff, noff, 0);
+}
+
+void
+dedupe_doc_free(struct dedupe_doc *d)
+{
+	free(d->buf);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- level two: comparison ---- */
+
+static size_t
+levenshtein(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+	size_t row[MAX_CP + 1], i, j;
+
+	for (j = 0; j <= nb; j++)
+		row[j] = j;
+	for (i = 1; i <= na; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= nb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[nb];
+}
+
+/* Vowels Russian spelling confuses when unstressed: а/о, е/и/я, ы/и. */
+static int
+vowel_pair(int32_t x, int32_t y)
+{
+	static const int32_t pairs[][2] = {
+		{ 0x0430, 0x043E }, { 0x0435, 0x0438 }, { 0x044F, 0x0435 },
+		{ 0x044F, 0x0438 }, { 0x044B, 0x0438 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(pairs); i++)
+		if ((x == pairs[i][0] && y == pairs[i][1]) || (x == pairs[i][1] && y == pairs[i][0]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A typo apart (same first letter, or a confused vowel; one edit, two for
+ * long words), or one word with another ending (a common prefix of three
+ * quarters of the longer one: Kazakh suffixes the Russian stemmer leaves).
+ */
+static int
+near(const char *x, const char *y)
+{
+	int32_t a[MAX_CP], b[MAX_CP];
+	size_t na = decode(x, a), nb = decode(y, b), max, pre = 0;
+
+	if (na < 4 || nb < 4 || (a[0] != b[0] && !vowel_pair(a[0], b[0])))
+		return 0;
+	max = na > nb ? na : nb;
+	while (pre < na && pre < nb && a[pre] == b[pre])
+		pre++;
+	if (pre >= 4 && pre * 4 >= max * 3)
+		return 1;
+	return levenshtein(a, na, b, nb) <= (max >= 8 ? 2u : 1u);
+}
+
+/*
+ * Two words are one when their stems or the words are equal, or near each
+ * other: words catch typos in short words the stemmer cut to almost
+ * nothing ("почему" → "поч"), stems catch a typo next to another ending.
+ */
+static int
+same_word(const struct dedupe_doc *da, size_t i, const struct dedupe_doc *db, size_t j)
+{
+	return strcmp(da->tok[i], db->tok[j]) == 0 || strcmp(da->word[i], db->word[j]) == 0 ||
+	    near(da->word[i], db->word[j]) || near(da->tok[i], db->tok[j]);
+}
+
+static int
+has_token(const struct dedupe_doc *d, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntok; i++)
+		if (strlen(d->tok[i]) == n && memcmp(d->tok[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+opposite(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	size_t i;
+
+	for (i = 0; i < antonyms.n; i++) {
+		const struct span *x = &antonyms.v[i].tok[0], *y = &antonyms.v[i].tok[1];
+
+		int ax = has_token(a, x->p, x->n), ay = has_token(a, y->p, y->n);
+		int bx = has_token(b, x->p, x->n), by = has_token(b, y->p, y->n);
+
+		if ((ax && by && !ay && !bx) || (ay && bx && !ax && !by))
+			return 1;
+	}
+	return 0;
+}
+
+struct trigrams {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void
+trigram_add(uint64_t h, void *arg)
+{
+	struct trigrams *t = arg;
+
+	if (t->n == t->cap)
+		t->v = xrealloc(t->v, (t->cap = t->cap ? t->cap * 2 : 32) * sizeof(*t->v));
+	t->v[t->n++] = h;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct sorted trigram hashes of a doc. */
+static void
+trigram_set(const struct dedupe_doc *d, struct trigrams *t)
+{
+	size_t i, k = 0;
+
+	memset(t, 0, sizeof(*t));
+	each_trigram(d, trigram_add, t);
+	qsort(t->v, t->n, sizeof(*t->v), u64_cmp);
+	for (i = 0; i < t->n; i++)
+		if (k == 0 || t->v[k - 1] != t->v[i])
+			t->v[k++] = t->v[i];
+	t->n = k;
+}
+
+static double
+dice(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	struct trigrams x, y;
+	size_t i = 0, j = 0, common = 0;
+	double r;
+
+	trigram_set(a, &x);
+	trigram_set(b, &y);
+	while (i < x.n && j < y.n) {
+		if (x.v[i] == y.v[j]) {
+			common++;
+			i++;
+			j++;
+		} else if (x.v[i] < y.v[j])
+			i++;
+		else
+			j++;
+	}
+	r = x.n + y.n ? 2.0 * (double)common / (double)(x.n + y.n) : 0.0;
+	free(x.v);
+	free(y.v);
+	return r;
+}
+
+int
+dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	int used[DEDUPE_MAX_TOKENS] = { 0 };
+	size_t i, j;
+
+	if (a->nnum != b->nnum || a->ntok == 0 || b->ntok == 0)
+		return 0;
+	for (i = 0; i < a->nnum; i++)
+		if (strcmp(a->num[i], b->num[i]) != 0)
+			return 0;
+	/* Every content word on each side must find its word on the other. */
+	for (i = 0; i < a->ntok; i++) {
+		for (j = 0; j < b->ntok; j++)
+			if (!used[j] && same_word(a, i, b, j))
+				break;
+		if (j == b->ntok)
+			return 0;
+		used[j] = 1;
+	}
+	for (j = 0; j < b->ntok; j++) {
+		if (used[j])
+			continue;
+		/* A repeated word on b's side may match one already used. */
+		for (i = 0; i < a->ntok; i++)
+			if (same_word(a, i, b, j))
+				break;
+		if (i == a->ntok)
+			return 0;
+	}
+	return !opposite(a, b);
+}
+
+double
+dedupe_similarity(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	return dice(a, b);
 }

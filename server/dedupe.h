@@ -1,27 +1,75 @@
 /*
- * dedupe: duplicate detection. Level one is an exact fingerprint of the
- * folded text with greetings and thanks stripped: two questions with the
- * same fingerprint are the same question.
+ * dedupe: duplicate detection, in two levels.
+ *
+ * Level one is an exact fingerprint of the folded text with greetings,
+ * thanks and forms of address stripped: two questions with the same
+ * fingerprint are the same question.
+ *
+ * Level two finds near-duplicates (typos, abbreviations, word order,
+ * endings, Kazakh in Latin letters). A question is reduced to a "doc": the
+ * stems of its content words and its numbers. Candidates come from MinHash
+ * over character trigrams of the stems, cut into LSH bands that Redis
+ * indexes per room; each candidate is then verified by dedupe_compare(),
+ * whose guards keep different questions apart (different numbers, a word
+ * replaced by another, opposite words). See docs/DEDUPLICATION.md.
  */
 #ifndef SURAK_DEDUPE_H
 #define SURAK_DEDUPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DEDUPE_FP_LEN 32	/* hex characters of a fingerprint */
+#define DEDUPE_HASHES 48	/* MinHash functions */
+#define DEDUPE_BANDS 12		/* LSH bands of DEDUPE_HASHES / DEDUPE_BANDS rows */
+#define DEDUPE_BAND_LEN 16	/* hex characters of a band hash */
+#define DEDUPE_MAX_TOKENS 96
 
-/* Loads the greeting and thanks lists. 0, or -1 if they are missing. */
+struct sbuf;
+
+/* Loads the word lists (server/data/). 0, or -1 if one is missing. */
 int dedupe_init(void);
 void dedupe_free(void);
 
 /*
- * Writes the comparison form of text (folded tokens, greetings and thanks
- * stripped) into out; returns the number of tokens.
+ * Writes the comparison form of text (folded tokens, greetings, thanks and
+ * forms of address stripped) into out; returns the number of tokens.
  */
-struct sbuf;
 size_t dedupe_normalize(const char *text, size_t len, struct sbuf *out);
 
 /* Writes the fingerprint of text (DEDUPE_FP_LEN hex chars + NUL). */
 void dedupe_fingerprint(const char *text, size_t len, char out[DEDUPE_FP_LEN + 1]);
+
+/* A question reduced to what near-duplicate detection compares. */
+struct dedupe_doc {
+	char *buf;		/* owns the strings below */
+	const char *tok[DEDUPE_MAX_TOKENS];	/* stems of the content words */
+	const char *word[DEDUPE_MAX_TOKENS];	/* the words themselves (folded) */
+	size_t ntok;
+	const char *num[DEDUPE_MAX_TOKENS];	/* numbers, sorted */
+	size_t nnum;
+	int nbands;		/* 0 when there is nothing to index */
+	char band[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
+};
+
+/* Builds the doc of a question's text. */
+void dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len);
+/* Rebuilds a doc from its key (what dedupe_doc_key() wrote), without bands. */
+void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
+void dedupe_doc_free(struct dedupe_doc *d);
+/*
+ * The doc's key, stored next to the question: "stem~word stem…|number…"
+ * (a word equal to its stem is written once).
+ */
+void dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out);
+
+/*
+ * 1 when two docs ask the same question: the same numbers, every content
+ * word of each matched by a word of the other (equal stems, or a typo or
+ * an ending apart), and no pair of opposite words between them.
+ */
+int dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b);
+/* How alike two docs read, in [0, 1]: the Dice coefficient of their trigrams. */
+double dedupe_similarity(const struct dedupe_doc *a, const struct dedupe_doc *b);
 
 #endif

@@ -82,6 +82,9 @@ metrics_render(struct sbuf *o)
 	    metrics.asked);
 	counter(o, "surak_questions_merged_total", "Questions merged into an earlier one as duplicates.",
 	    metrics.merged);
+	counter(o, "surak_ask_retries_total",
+	    "Near-duplicate look-ups run again because a close question appeared meanwhile.",
+	    metrics.ask_retries);
 	counter(o, "surak_acks_total", "Commands acknowledged after Redis stored them.", metrics.acks);
 	sbuf_adds(o, "# HELP surak_errors_total Errors sent to clients, by contract code.\n"
 	    "# TYPE surak_errors_total counter\n");

@@ -19,7 +19,7 @@ static const char *const action_names[] = {
 	"edit", "merge", "split"
 };
 static const char *const type_names[] = {
-	"hello", "ask", "vote", "unvote", "moderate", "ban", "room"
+	"hello", "ask", "vote", "unvote", "moderate", "ban", "room", "similar", "variants"
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
@@ -358,8 +358,12 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 		if (r == 0)
 			r = get_text(o, "name", 0, PROTO_MAX_NAME, &c->name, e);
 		break;
+	case CMD_SIMILAR:
+		r = get_text(o, "text", 1, PROTO_MAX_TEXT, &c->text, e);
+		break;
 	case CMD_VOTE:
 	case CMD_UNVOTE:
+	case CMD_VARIANTS:
 		r = get_int(o, "id", 1, &c->id, e);
 		break;
 	case CMD_MODERATE:

@@ -23,7 +23,9 @@ struct sbuf;
 enum role { ROLE_VIEWER, ROLE_MODERATOR, ROLE_PRESENTER };
 
 enum cmd_type {
-	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM
+	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,
+	CMD_SIMILAR,	/* Surak's additions: approved questions like a draft, */
+	CMD_VARIANTS	/* and every variant of a question (moderators) */
 };
 
 enum action {
@@ -42,7 +44,7 @@ struct cmd {
 	int resume;
 	char epoch[PROTO_ID_LEN + 1];
 	long long resume_seq;
-	/* ask (text, name), moderate edit (text), room (title); cleaned, owned */
+	/* ask (text, name), similar and moderate edit (text), room (title); cleaned, owned */
 	char *text;
 	char *name;
 	char *title;

@@ -1132,6 +1132,22 @@ room_resync(struct session *s)
 	send_welcome(s->room, s, 0);
 }
 
+int
+room_write_question(struct session *s, long long id, struct sbuf *out)
+{
+	char key[24];
+	json_t *q;
+
+	if (s->room == NULL)
+		return -1;
+	qkey(key, sizeof(key), id);
+	q = json_object_get(s->room->qs, key);
+	if (q == NULL || (!proto_status_public(jstr(q, "status")) && !idset_has(&s->mine, id)))
+		return -1;
+	proto_write_question(out, q, VIEW_PUBLIC, idset_has(&s->mine, id), idset_has(&s->voted, id));
+	return 0;
+}
+
 size_t
 room_count(void)
 {

@@ -34,6 +34,13 @@ void room_add_mine(struct session *s, long long id);
 /* Queues a fresh, complete welcome for s (after its queue overflowed). */
 void room_resync(struct session *s);
 
+/*
+ * Writes question id as viewer s sees it, from the room's copy; returns -1
+ * if s may not see it (or the copy does not have it).
+ */
+struct sbuf;
+int room_write_question(struct session *s, long long id, struct sbuf *out);
+
 /* Rooms with sessions on this hub, for /metrics. */
 size_t room_count(void);
 

@@ -35,12 +35,38 @@
 
 static const struct config *cfg;
 
+struct ask;
+
 struct pending {
 	struct session *s;
 	enum cmd_type type;
 	char rid[PROTO_MAX_RID * 4 + 1];
 	char key[PROTO_MAX_KEY + 1];	/* hello only; wiped after use */
+	struct ask *ask;		/* ask and similar: their state across round trips */
 };
+
+/*
+ * An ask (or a similar look-up) takes two round trips: the candidates
+ * that share an LSH band, verified here, then the ask script with the
+ * verdict; the script may answer "retry" when a close question appeared in
+ * between, and the look-up runs again.
+ */
+struct ask {
+	char *text;
+	char *name;
+	char fp[DEDUPE_FP_LEN + 1];
+	struct dedupe_doc doc;
+	char *key;			/* the doc's key, stored with the question */
+	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
+	int tries;
+};
+
+#define ASK_TRIES 5		/* look-ups before an ask is stored regardless */
+#define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
+#define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
+
+static void ask_lookup(struct pending *p);
+static void ask_store(struct pending *p, const char *seen_qid, long long target, double sim);
 
 /* ---- id sets ---- */
 
@@ -269,12 +295,25 @@ pending_new(struct session *s, const struct cmd *c)
 	return p;
 }
 
+static void
+ask_free(struct ask *a)
+{
+	if (a == NULL)
+		return;
+	free(a->text);
+	free(a->name);
+	free(a->key);
+	dedupe_doc_free(&a->doc);
+	free(a);
+}
+
 /* Releases p; returns its session if the connection is still there. */
 static struct session *
 pending_done(struct pending *p)
 {
 	struct session *s = p->s;
 
+	ask_free(p->ask);
 	if (p->type != CMD_HELLO) {
 		s->inflight--;
 		if (s->inflight <= INFLIGHT_RESUME && s->state == SS_LIVE)
@@ -327,6 +366,16 @@ on_command(void *arg, redisReply *r)
 	long long id;
 
 	memcpy(rid, p->rid, sizeof(rid));
+	if (type == CMD_ASK && p->s->wsi && r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    (ack = store_reply_str(r, 0, NULL)) != NULL && strcmp(ack, "retry") == 0) {
+		/* A close question appeared since the look-up: look again. */
+		metrics.ask_retries++;
+		if (++p->ask->tries < ASK_TRIES)
+			ask_lookup(p);
+		else
+			ask_store(p, "", 0, 0);
+		return;
+	}
 	if ((s = pending_done(p)) == NULL)
 		return;
 	if (check_redis_reply(s, rid, r) < 0)
@@ -362,23 +411,226 @@ run(struct session *s, const struct cmd *c, enum script_id script, int nargs,
 	}
 }
 
+static struct ask *
+ask_new(const struct cmd *c)
+{
+	struct ask *a = xcalloc(1, sizeof(*a));
+	struct sbuf b = { 0 };
+	size_t len = strlen(c->text);
+	int i;
+
+	a->text = xstrdup(c->text);
+	a->name = xstrdup(c->name ? c->name : "");
+	dedupe_fingerprint(c->text, len, a->fp);
+	dedupe_doc_build(&a->doc, c->text, len);
+	sbuf_init(&b, 128);
+	dedupe_doc_key(&a->doc, &b);
+	a->key = sbuf_steal(&b, NULL);
+	for (i = 0; i < a->doc.nbands; i++) {
+		if (i)
+			strcat(a->bands, ",");
+		strcat(a->bands, a->doc.band[i]);
+	}
+	return a;
+}
+
+/*
+ * Verifies the candidates of a look-up reply against the doc: the best
+ * match (highest similarity; the newest on a tie, as candidates come
+ * newest first) that is the same question, or, with want_same = 0, any
+ * close enough. Fills ids/sims (up to max) and returns how many.
+ */
+static size_t
+verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
+    long long *ids, double *sims, size_t max)
+{
+	size_t i, j, k, n = 0;
+
+	for (i = 0; cands && i < cands->elements; i++) {
+		const redisReply *c = cands->element[i];
+		double best = -1;
+
+		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
+		    c->element[2]->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (j = 0; j < c->element[2]->elements; j++) {
+			const redisReply *key = c->element[2]->element[j];
+			struct dedupe_doc other;
+			double sim;
+			int same;
+
+			if (key->type != REDIS_REPLY_STRING)
+				continue;
+			dedupe_doc_parse(&other, key->str, key->len);
+			same = dedupe_same(doc, &other);
+			sim = same || !want_same ? dedupe_similarity(doc, &other) : 0;
+			dedupe_doc_free(&other);
+			if ((same || (!want_same && sim >= SIMILAR_MIN)) && sim > best)
+				best = sim;
+		}
+		if (best < 0)
+			continue;
+		/* Insert, keeping the best `max` in descending similarity. */
+		for (k = n; k > 0 && sims[k - 1] < best; k--)
+			if (k < max) {
+				sims[k] = sims[k - 1];
+				ids[k] = ids[k - 1];
+			}
+		if (k < max) {
+			sims[k] = best;
+			ids[k] = strtoll(c->element[0]->type == REDIS_REPLY_STRING ?
+			    c->element[0]->str : "0", NULL, 10);
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
+}
+
+static void
+ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
+{
+	struct session *s = p->s;
+	struct ask *a = p->ask;
+	char limit[16], tgt[24] = "", simtxt[16] = "";
+	const char *args[12];
+
+	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
+	if (target > 0) {
+		snprintf(tgt, sizeof(tgt), "%lld", target);
+		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
+	}
+	args[0] = s->client;
+	args[1] = p->rid;
+	args[2] = a->text;
+	args[3] = a->name;
+	args[4] = a->fp;
+	args[5] = limit;
+	args[6] = "60000";
+	args[7] = a->key;
+	args[8] = a->bands;
+	args[9] = seen_qid;
+	args[10] = tgt;
+	args[11] = simtxt;
+	if (store_script(SCRIPT_ASK, s->room_id, 12, args, NULL, on_command, p) < 0) {
+		char rid[sizeof(p->rid)];
+
+		memcpy(rid, p->rid, sizeof(rid));
+		if ((s = pending_done(p)) != NULL)
+			unavailable(s, rid);
+	}
+}
+
+static void
+on_candidates(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	char rid[sizeof(p->rid)], seen[24];
+	struct session *s = p->s;
+	const char *fp_hit;
+	long long id = 0;
+	double sim = 0;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (s->wsi == NULL || r == NULL || !store_reply_ok(r)) {
+		if ((s = pending_done(p)) != NULL)
+			check_redis_reply(s, rid, r);
+		return;
+	}
+	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, 1));
+	fp_hit = store_reply_str(r, 2, NULL);
+	if (fp_hit == NULL || strcmp(fp_hit, "fp") != 0)
+		verify(&p->ask->doc, r->elements > 3 ? r->element[3] : NULL, 1, &id, &sim, 1);
+	ask_store(p, seen, id, sim);
+}
+
+static void
+ask_lookup(struct pending *p)
+{
+	struct session *s = p->s;
+	const char *args[6];
+
+	args[0] = p->ask->fp;
+	args[1] = p->ask->bands;
+	args[2] = "ask";
+	args[3] = s->client;
+	args[4] = "0";
+	args[5] = "0";
+	if (store_script(SCRIPT_CANDIDATES, s->room_id, 6, args, NULL, on_candidates, p) < 0) {
+		char rid[sizeof(p->rid)];
+
+		memcpy(rid, p->rid, sizeof(rid));
+		if ((s = pending_done(p)) != NULL)
+			unavailable(s, rid);
+	}
+}
+
 static void
 cmd_ask(struct session *s, const struct cmd *c)
 {
-	char fp[DEDUPE_FP_LEN + 1], limit[16], window[16];
-	const char *args[7];
+	struct pending *p = pending_new(s, c);
 
-	dedupe_fingerprint(c->text, strlen(c->text), fp);
-	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
-	snprintf(window, sizeof(window), "%d", 60000);
-	args[0] = s->client;
-	args[1] = c->rid;
-	args[2] = c->text;
-	args[3] = c->name ? c->name : "";
-	args[4] = fp;
-	args[5] = limit;
-	args[6] = window;
-	run(s, c, SCRIPT_ASK, 7, args);
+	p->ask = ask_new(c);
+	ask_lookup(p);
+}
+
+static void
+on_similar(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	char rid[sizeof(p->rid)];
+	long long ids[SIMILAR_MAX];
+	double sims[SIMILAR_MAX];
+	struct session *s = p->s;
+	struct sbuf b = { 0 };
+	size_t n, i, k = 0;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	n = r && store_reply_ok(r) && s->wsi ?
+	    verify(&p->ask->doc, r->elements > 3 ? r->element[3] : NULL, 0, ids, sims, SIMILAR_MAX) : 0;
+	if ((s = pending_done(p)) == NULL || check_redis_reply(s, rid, r) < 0)
+		return;
+	sbuf_init(&b, 1024);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, rid);
+	sbuf_adds(&b, ",\"similar\":[");
+	for (i = 0; i < n; i++) {
+		size_t mark = b.len;
+
+		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"q\":", k ? "," : "", sims[i]);
+		if (room_write_question(s, ids[i], &b) < 0) {
+			b.len = mark;	/* not in this hub's copy yet: leave it out */
+			b.data[b.len] = '\0';
+			continue;
+		}
+		sbuf_addc(&b, '}');
+		k++;
+	}
+	sbuf_adds(&b, "]}");
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
+}
+
+static void
+cmd_similar(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+	char limit[16];
+	const char *args[6];
+
+	p->ask = ask_new(c);
+	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
+	args[0] = "";
+	args[1] = p->ask->bands;
+	args[2] = "similar";
+	args[3] = s->client;
+	args[4] = limit;
+	args[5] = "60000";
+	if (store_script(SCRIPT_CANDIDATES, s->room_id, 6, args, NULL, on_similar, p) < 0) {
+		pending_done(p);
+		unavailable(s, c->rid);
+	}
 }
 
 static void
@@ -425,6 +677,48 @@ cmd_moderate(struct session *s, const struct cmd *c)
 	args[7] = into;
 	args[8] = variant;
 	run(s, c, SCRIPT_MODERATE, 9, args);
+}
+
+static void
+on_variants(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	char rid[sizeof(p->rid)];
+	struct session *s;
+	struct sbuf b = { 0 };
+	const char *q;
+	size_t len;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL || check_redis_reply(s, rid, r) < 0)
+		return;
+	if ((q = store_reply_str(r, 1, &len)) == NULL) {
+		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
+		return;
+	}
+	sbuf_init(&b, len + 64);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, rid);
+	sbuf_adds(&b, ",\"q\":");
+	sbuf_add(&b, q, len);
+	sbuf_addc(&b, '}');
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
+}
+
+static void
+cmd_variants(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+	char id[24];
+	const char *args[1] = { id };
+
+	snprintf(id, sizeof(id), "%lld", c->id);
+	if (store_script(SCRIPT_VARIANTS, s->room_id, 1, args, NULL, on_variants, p) < 0) {
+		pending_done(p);
+		unavailable(s, c->rid);
+	}
 }
 
 static void
@@ -575,12 +869,15 @@ dispatch(struct session *s, struct cmd *c)
 	case CMD_ASK:
 	case CMD_VOTE:
 	case CMD_UNVOTE:
+	case CMD_SIMILAR:
 		if (s->role != ROLE_VIEWER) {
 			session_error(s, c->rid, "not_allowed", "only viewers ask and vote", 0);
 			return;
 		}
 		if (c->type == CMD_ASK)
 			cmd_ask(s, c);
+		else if (c->type == CMD_SIMILAR)
+			cmd_similar(s, c);
 		else
 			cmd_vote(s, c);
 		return;
@@ -593,14 +890,17 @@ dispatch(struct session *s, struct cmd *c)
 		return;
 	case CMD_BAN:
 	case CMD_ROOM:
+	case CMD_VARIANTS:
 		if (s->role != ROLE_MODERATOR) {
 			session_error(s, c->rid, "not_allowed", "only moderators may do this", 0);
 			return;
 		}
 		if (c->type == CMD_BAN)
 			cmd_ban(s, c);
-		else
+		else if (c->type == CMD_ROOM)
 			cmd_room(s, c);
+		else
+			cmd_variants(s, c);
 		return;
 	case CMD_HELLO:
 		return;

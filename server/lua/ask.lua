@@ -1,35 +1,51 @@
--- ask: ARGV[4..10] = client, rid, text (cleaned), name (cleaned, may be
--- empty), fingerprint, asks allowed per window, window in ms.
--- A question whose fingerprint is known is merged into the known one as a
--- variant, in this same call, so two hubs racing with the same question
--- make one question with two votes.
--- Returns {"ok", ack_json, id, duplicate (0/1)}.
+-- ask: ARGV[4..15] = client, rid, text (cleaned), name (cleaned, may be
+-- empty), fingerprint, asks allowed per window, window in ms,
+-- near-duplicate key, LSH bands, last question id seen by the look-up,
+-- near-duplicate target id (or empty), its similarity.
+--
+-- A question whose fingerprint is known is merged into the known one. A
+-- question the hub found to be a near-duplicate of `target` is merged into
+-- it. Otherwise it becomes a new question, unless a question created
+-- after the hub's look-up shares one of its bands: then the answer is
+-- {"retry"} and the hub looks again, so two hubs racing with two wordings
+-- of one question end with one question, as if they had come one by one.
+-- Returns {"ok", ack_json, id, duplicate (0/1)} or {"retry"}.
 local client, rid, text, name, fp = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
+local nd, bands, seen_qid, target, sim = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0, 0} end
 local m, e = viewer_gate(client, 'ask')
 if not m then return e end
+
+local q
+local id = redis.call('HGET', key('fp'), fp)
+if id then
+  q = live_question(id)
+  sim = '1'
+elseif target ~= '' then
+  q = live_question(target)
+end
+if q == nil and seen_qid ~= '' and bands ~= '' and newer_in_bands(bands, seen_qid) then
+  return {'retry'}
+end
 local wait = limited('ask', client, limit, window)
 if wait > 0 then return err('rate_limited', 'too many questions, wait a little', wait) end
 
 local handle = author_handle(client)
-local id = redis.call('HGET', key('fp'), fp)
-local q, dup
-if id then
-  q = question(id)
-  while q.into and q.into ~= '' do
-    id = q.into
-    q = question(id)
-  end
+local dup
+if q then
+  id = q.id
   local was = q.status
   local qk = key('q', id)
   redis.call('RPUSH', key('q', id, 'var'), '{"text":' .. J(text) .. ',"name":' .. J(name ~= '' and name) ..
-    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":1}')
-  redis.call('RPUSH', key('q', id, 'varc'), client)
+    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. '}')
+  redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands))
   q.nvar = tostring(redis.call('HINCRBY', qk, 'nvar', 1))
   q.dups = tostring(redis.call('HINCRBY', qk, 'dups', 1))
+  redis.call('HSETNX', key('fp'), fp, id)
+  add_key(id, nd, bands)
   redis.call('SADD', key('q', id, 'voters'), client)
   redis.call('SADD', key('mine', client), id)
   set_votes(q)
@@ -41,13 +57,14 @@ else
   local status = m.moderation == '1' and 'pending' or 'approved'
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
-    fps = fp, flags = '', nvar = '0'}
+    fps = fp, flags = '', nvar = '0', nd = nd, bands = bands}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))
   redis.call('SADD', key('q', id, 'voters'), client)
   redis.call('ZADD', key('rank', status), 1, id)
   redis.call('HSET', key('fp'), fp, id)
+  add_key(id, nd, bands)
   redis.call('SADD', key('mine', client), id)
   emit_upsert(q, m.featured, '', client)
   dup = 0

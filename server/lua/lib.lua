@@ -17,6 +17,8 @@ local NOW = ARGV[2]
 local HISTORY = tonumber(ARGV[3])
 local VAR_INLINE = 20          -- variants carried inline in a question
 local RID_TTL = 86400          -- seconds a command's answer is kept for retries
+local BUCKET_MAX = 64          -- question ids kept per LSH bucket (newest)
+local KEYS_MAX = 8             -- near-duplicate keys kept per question
 
 local function key(...)
   return P .. ':' .. table.concat({...}, ':')
@@ -193,6 +195,81 @@ end
 local function touch(q)
   q.updated = NOW
   redis.call('HSET', key('q', q.id), 'updated', NOW)
+end
+
+-- ---- near-duplicate index ----
+-- A question's LSH bands ("hex,hex,…", one per band) index it: band I with
+-- hash HEX is the sorted set `lsh:I:HEX` of question ids (score = id),
+-- trimmed to the newest BUCKET_MAX. Sorted sets let every read and the
+-- race check run inside Redis' C code rather than in Lua.
+local function bucket(i, hex)
+  return key('lsh', i, hex)
+end
+
+local function index_bands(id, bands)
+  if bands == nil or bands == '' then return end
+  local i = 0
+  for b in string.gmatch(bands, '[^,]+') do
+    i = i + 1
+    local k = bucket(i, b)
+    redis.call('ZADD', k, id, id)
+    if redis.call('ZCARD', k) > BUCKET_MAX then
+      redis.call('ZREMRANGEBYRANK', k, 0, -(BUCKET_MAX + 1))
+    end
+  end
+end
+
+-- 1 if a question newer than `last` shares one of these bands.
+local function newer_in_bands(bands, last)
+  local i = 0
+  for b in string.gmatch(bands, '[^,]+') do
+    i = i + 1
+    if #redis.call('ZRANGEBYSCORE', bucket(i, b), '(' .. last, '+inf', 'LIMIT', 0, 1) > 0 then
+      return true
+    end
+  end
+  return false
+end
+
+-- Remembers another way a question was written (its near-duplicate key),
+-- and indexes it, so later questions close to that wording find it too.
+local function add_key(id, nd, bands)
+  if nd == nil or nd == '' then return end
+  local kk = key('q', id, 'nd')
+  if redis.call('LLEN', kk) >= KEYS_MAX then return end
+  for _, k in ipairs(redis.call('LRANGE', kk, 0, -1)) do
+    if k == nd then return end
+  end
+  redis.call('RPUSH', kk, nd)
+  index_bands(id, bands)
+end
+
+-- The id and status of the question a merged one now lives in (follows
+-- merges), reading only those two fields.
+local function live_status(id)
+  for _ = 1, 16 do
+    local f = redis.call('HMGET', key('q', id), 'status', 'into')
+    if f[1] == false then return nil end
+    if f[2] == false or f[2] == '' then return id, f[1] end
+    id = f[2]
+  end
+  return nil
+end
+
+-- The question a merged one now lives in.
+local function live_question(id)
+  local live = live_status(id)
+  return live and question(live)
+end
+
+-- A variant's hidden half: who asked it and what it indexes.
+local function variant_meta(client, fp, nd, bands)
+  return cjson.encode({c = client, f = fp or '', k = nd or '', b = bands or ''})
+end
+
+local function variant_client(s)
+  if string.sub(s, 1, 1) == '{' then return cjson.decode(s).c end
+  return s
 end
 
 local function author_handle(client)

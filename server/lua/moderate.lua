@@ -68,7 +68,7 @@ elseif action == 'merge' then
   -- The source becomes a variant of the target, followed by its own variants.
   redis.call('RPUSH', key('q', into, 'var'), '{"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
     ',"created":' .. q.created .. ',"author":' .. J(q.ah) .. ',"similarity":null}')
-  redis.call('RPUSH', key('q', into, 'varc'), q.author)
+  redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands))
   local vs = redis.call('LRANGE', key('q', id, 'var'), 0, -1)
   local vc = redis.call('LRANGE', key('q', id, 'varc'), 0, -1)
   if #vs > 0 then
@@ -79,7 +79,7 @@ elseif action == 'merge' then
   t.dups = tostring(redis.call('HINCRBY', tk, 'dups', 1 + tonumber(q.dups)))
   -- Askers of the source now asked the target; explicit votes move too.
   local askers = {q.author}
-  for i = 1, #vc do askers[#askers + 1] = vc[i] end
+  for i = 1, #vc do askers[#askers + 1] = variant_client(vc[i]) end
   for _, c in ipairs(askers) do
     if redis.call('SREM', key('mine', c), id) == 1 then redis.call('SADD', key('mine', c), into) end
   end
@@ -104,7 +104,9 @@ elseif action == 'split' then
   end
   local vk, ck = key('q', id, 'var'), key('q', id, 'varc')
   local v = cjson.decode(redis.call('LINDEX', vk, variant))
-  local c = redis.call('LINDEX', ck, variant)
+  local hidden = redis.call('LINDEX', ck, variant)
+  local c = variant_client(hidden)
+  local vm = string.sub(hidden, 1, 1) == '{' and cjson.decode(hidden) or {}
   local mark = '\0split:' .. NOW
   redis.call('LSET', vk, variant, mark)
   redis.call('LREM', vk, 1, mark)
@@ -116,7 +118,7 @@ elseif action == 'split' then
   -- The asker moves to the new question unless still tied to this one.
   local still = q.author == c
   for _, other in ipairs(redis.call('LRANGE', ck, 0, -1)) do
-    if other == c then still = true end
+    if variant_client(other) == c then still = true end
   end
   if not still then
     redis.call('SREM', key('mine', c), id)
@@ -130,12 +132,17 @@ elseif action == 'split' then
   if name == nil or name == cjson.null then name = '' end
   local nq = {id = nid, text = v.text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = string.format('%.0f', v.created), updated = NOW, author = c, ah = v.author or '',
-    fp = '', fps = '', flags = '', nvar = '0', split_from = id}
+    fp = vm.f or '', fps = vm.f or '', flags = '', nvar = '0', split_from = id, nd = vm.k or '', bands = vm.b or ''}
   local flat = {}
   for k, val in pairs(nq) do flat[#flat + 1] = k; flat[#flat + 1] = val end
   redis.call('HSET', key('q', nid), unpack(flat))
   redis.call('SADD', key('q', nid, 'voters'), c)
   redis.call('ZADD', key('rank', status), 1, nid)
+  -- The wording now leads to the split question, not back to this one.
+  if nq.fp ~= '' and redis.call('HGET', key('fp'), nq.fp) == id then
+    redis.call('HSET', key('fp'), nq.fp, nid)
+  end
+  add_key(nid, nq.nd, nq.bands)
   redis.call('SADD', key('mine', c), nid)
   set_votes(q)
   touch(q)

@@ -93,3 +93,29 @@ test('hostile text is shown as text everywhere and never runs', async () => {
   }
   await Promise.all([viewer, mod, pres].map((p) => p.context().close()));
 });
+
+test('while typing, the viewer sees similar approved questions and can upvote one', async () => {
+  const asker = await openPage(browser, `${hub.url}/r/${room.id}`, { viewport: { width: 360, height: 740 } });
+  const mod = await openPage(browser, `${hub.url}/m/${room.id}#key=${room.moderator_key}`,
+    { viewport: { width: 1280, height: 800 } });
+  await asker.locator('#conn[data-state="live"]').waitFor();
+  await asker.fill('#text', 'Будет ли новая школа в поселке Дамба в этом году?');
+  await asker.click('#send');
+  const row = mod.locator('.mq', { hasText: 'Будет ли новая школа' });
+  await row.waitFor();
+  await row.click();
+  await mod.keyboard.press('a');
+
+  const viewer = await openPage(browser, `${hub.url}/r/${room.id}`, { viewport: { width: 360, height: 740 }, locale: 'kk-KZ' });
+  await viewer.locator('#conn[data-state="live"]').waitFor();
+  assert.match(await viewer.locator('#similar h3').textContent(), /Ұқсас сұрақтар/);
+  await viewer.locator('#text').pressSequentially('новая школа в поселке Дамба будет ли в этом году', { delay: 5 });
+  const hint = viewer.locator('#similar-list li', { hasText: 'Будет ли новая школа' });
+  await hint.waitFor();
+  await hint.locator('button.vote').click();
+  await hint.locator('button.vote[aria-pressed="true"]').waitFor();
+  await mod.keyboard.press('2');	/* the approved tab */
+  await mod.locator('.mq', { hasText: 'Будет ли новая школа' }).locator('.score', { hasText: '2' }).waitFor();
+  for (const p of [asker, mod, viewer]) assert.deepEqual(p.errors, []);
+  await Promise.all([asker, mod, viewer].map((p) => p.context().close()));
+});

@@ -26,6 +26,7 @@ export async function waitUntil(what, fn, timeoutMs = 5000, everyMs = 20) {
       const v = await fn();
       if (v) return v;
     } catch (e) {
+      if (e.fatal) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
@@ -145,7 +146,9 @@ export class Hub {
     closeSync(fd);
     if (this.opts.waitHealthy !== false) {
       await waitUntil(`hub on port ${this.port} healthy`, async () => {
-        if (exited(this.proc)) throw new Error('hub exited: ' + this.log().slice(-2000));
+        if (exited(this.proc)) {
+          throw Object.assign(new Error('hub exited: ' + this.log().slice(-2000)), { fatal: true });
+        }
         const r = await fetch(this.url + '/healthz');
         return r.status === 200;
       }, 15000);

@@ -210,6 +210,12 @@ export class Client extends EventTarget {
     });
   }
 
+  // A request that is only worth making now: refused at once when offline.
+  request(msg) {
+    if (this.state !== 'live') return Promise.reject({ code: 'unavailable' });
+    return this.command(msg);
+  }
+
   sendQueued(rid) {
     const p = this.pending.get(rid);
     if (p && this.ws && this.state === 'live') this.ws.send(JSON.stringify(p.msg));

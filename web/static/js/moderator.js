@@ -132,15 +132,34 @@ function editBox(q) {
     el('button', { type: 'button', onclick: () => { editing = null; render(); } }, t('act.cancel')));
 }
 
+const allVariants = new Map();	// id -> every variant, once asked for
+const openVariants = new Set();	// ids whose variant list is unfolded
+
+async function loadAllVariants(id) {
+  const ack = await run({ type: 'variants', id });
+  if (ack) {
+    allVariants.set(id, ack.q.variants);
+    render();
+  }
+}
+
 function variants(q) {
-  const vs = q.variants || [];
-  if (!vs.length) return null;
-  return el('details', {},
-    el('summary', { text: t('mod.variants', { n: q.nvariants ?? vs.length }) }),
+  const total = q.nvariants ?? (q.variants || []).length;
+  const full = allVariants.get(q.id);
+  const vs = full && full.length >= total ? full : (q.variants || []);
+  if (!total) return null;
+  const d = el('details', { ontoggle: (e) => (e.target.open ? openVariants.add(q.id) : openVariants.delete(q.id)) },
+    el('summary', { text: t('mod.variants', { n: total }) }),
     el('ul', { class: 'variants' }, vs.map((v) => el('li', {},
       v.text, v.name && ` — ${v.name}`,
+      typeof v.similarity === 'number' && v.similarity < 1 &&
+        el('span', { class: 'chip', text: t('mod.similarity', { p: Math.round(v.similarity * 100) }) }),
       el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'split', variant: v.i }) },
-        t('act.split'))))));
+        t('act.split'))))),
+    vs.length < total && el('button', { type: 'button', onclick: () => loadAllVariants(q.id) },
+      t('mod.show_all', { n: total })));
+  d.open = openVariants.has(q.id);
+  return d;
 }
 
 function row(q) {

@@ -58,6 +58,7 @@ function render() {
   const rest = pub.filter((q) => !q.featured);
   const list = [...featured, ...rest].map((q) => item(q, true));
   $('list').replaceChildren(...(list.length ? list : [el('li', { class: 'empty', text: t('viewer.empty') })]));
+  renderSimilar();
 }
 
 async function toggleVote(id) {
@@ -88,6 +89,43 @@ function notice(text, bad = false) {
   $('notice').classList.toggle('bad', bad);
 }
 
+// While a viewer types, up to three approved questions like the draft.
+let similarTimer = null;
+let similarFor = '';
+let similarItems = [];
+
+// Drawn from the live copy, so votes and status stay current.
+function renderSimilar() {
+  const qs = similarItems.map(({ q }) => client.questions.get(q.id) || q).filter(isPublic);
+  $('similar').hidden = qs.length === 0;
+  $('similar-list').replaceChildren(...qs.map((q) => item(q, true)));
+}
+
+function showSimilar(items) {
+  similarItems = items;
+  renderSimilar();
+}
+
+function lookSimilar() {
+  clearTimeout(similarTimer);
+  const text = $('text').value.trim();
+  if ([...text].length < 12) {
+    similarFor = '';
+    showSimilar([]);
+    return;
+  }
+  similarTimer = setTimeout(async () => {
+    if (text === similarFor) return;
+    similarFor = text;
+    try {
+      const ack = await client.request({ type: 'similar', text });
+      if ($('text').value.trim() === text) showSimilar(ack.similar || []);
+    } catch {
+      /* rate limited or offline: the panel just stays as it was */
+    }
+  }, 600);
+}
+
 function updateCounter() {
   const n = [...$('text').value.trim()].length;
   $('counter').textContent = t('viewer.chars', { n });
@@ -106,6 +144,7 @@ async function submit(e) {
   const p = client.command({ type: 'ask', text, ...(name && { name }) });
   $('text').value = '';
   updateCounter();
+  lookSimilar();
   if (client.state !== 'live') notice(t('viewer.queued'));
   render();
   try {
@@ -130,7 +169,7 @@ async function main() {
   connectionBadge(client, $('conn'));
   languageSwitch($('lang'), () => { render(); updateCounter(); });
   $('name').value = localStorage.getItem('surak.name') || '';
-  $('text').addEventListener('input', updateCounter);
+  $('text').addEventListener('input', () => { updateCounter(); lookSimilar(); });
   $('ask').addEventListener('submit', submit);
   for (const [id, s] of [['sort-top', 'top'], ['sort-new', 'new']]) {
     $(id).addEventListener('click', () => {

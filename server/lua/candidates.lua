@@ -1,0 +1,45 @@
+-- candidates: ARGV[4..9] = fingerprint, LSH bands ("hex,hex,…"), mode
+-- ("ask" or "similar"), client, similar-requests allowed per window, window
+-- in ms. Read-only for asks (similar counts against its rate limit).
+-- Returns {"ok", last_qid, "fp"} when the fingerprint is known (an exact
+-- duplicate: no need to look further), else {"ok", last_qid, "",
+-- {{id, status, {key…}}…}}: the live questions sharing a band, those
+-- sharing the most bands first (then the newest), at most 24; for
+-- "similar", only the public ones.
+local fp, bands, mode, client = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local m = meta()
+if m == nil then return err('no_room', 'no such room') end
+if mode == 'similar' then
+  local wait = limited('similar', client, tonumber(ARGV[8]), tonumber(ARGV[9]))
+  if wait > 0 then return err('rate_limited', 'too many look-ups, wait a little', wait) end
+elseif fp ~= '' and redis.call('HEXISTS', key('fp'), fp) == 1 then
+  return {'ok', m.qid, 'fp'}
+end
+local shared, ids = {}, {}
+local i = 0
+for b in string.gmatch(bands, '[^,]+') do
+  i = i + 1
+  for _, id in ipairs(redis.call('ZRANGE', bucket(i, b), 0, -1)) do
+    local n = tonumber(id)
+    if not shared[n] then
+      shared[n] = 0
+      ids[#ids + 1] = n
+    end
+    shared[n] = shared[n] + 1
+  end
+end
+-- A near-duplicate shares many bands; a chance collision, one.
+table.sort(ids, function(a, b)
+  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
+  return a > b
+end)
+local out, live = {}, {}
+for _, id in ipairs(ids) do
+  if #out >= 24 then break end
+  local qid, status = live_status(tostring(id))
+  if qid and not live[qid] and (mode ~= 'similar' or VISIBLE[status]) then
+    live[qid] = true
+    out[#out + 1] = {qid, status, redis.call('LRANGE', key('q', qid, 'nd'), 0, -1)}
+  end
+end
+return {'ok', m.qid, '', out}

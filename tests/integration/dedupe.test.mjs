@@ -1,0 +1,186 @@
+// Near-duplicate detection through the real hub: the development set
+// submitted by different clients into one room (over two hub processes),
+// then each `same` group must be one question and each `distinct` pair two.
+// Prints the pairwise recall and the wrong merges. Also: two wordings of a
+// question raced into two hubs, split and re-ask, and `similar`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT, Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll,
+} from '../lib/harness.mjs';
+
+let redis, hubA, hubB;
+const clients = [];
+
+before(async () => {
+  redis = await Redis.start();
+  hubA = await Hub.start(redis, { args: ['--ask-rate', '1000'] });
+  hubB = await Hub.start(redis, { args: ['--ask-rate', '1000', '--similar-rate', '3'] });
+});
+
+after(async () => {
+  for (const c of clients) c.close();
+  await stopAll(hubA, hubB, redis);
+});
+
+async function viewer(hub, room) {
+  const c = await Client.connect(hub, viewerHello(room));
+  clients.push(c);
+  return c;
+}
+
+async function exportRoom(room) {
+  const r = await fetch(`${hubA.url}/api/rooms/${room.id}/export.json`,
+    { headers: { Authorization: `Bearer ${room.moderator_key}` } });
+  assert.equal(r.status, 200);
+  return (await r.json()).questions;
+}
+
+// Submits every text of a set file; returns recall and wrong merges.
+async function runSet(file, roomId) {
+  const set = JSON.parse(readFileSync(join(ROOT, 'tests', 'data', file), 'utf8'));
+  const room = await createRoom(hubA, { id: roomId, moderation: true });
+  const ids = new Map();	// text -> question id from its ack
+  const texts = [...set.same.flat(), ...set.distinct.flat()];
+  let i = 0;
+  for (const text of texts) {
+    // Each text from a new client, alternating hubs.
+    const c = await viewer(i++ % 2 ? hubB : hubA, room.id);
+    const a = await c.cmd({ type: 'ask', text });
+    assert.equal(a.type, 'ack', `${text}: ${JSON.stringify(a)}`);
+    ids.set(text, a.id);
+    c.close();
+  }
+  // The room as stored agrees with the acks.
+  const stored = await exportRoom(room);
+  const live = stored.filter((q) => !q.merged_into);
+  for (const [text, id] of ids) {
+    const q = live.find((x) => x.id === id);
+    assert.ok(q, `question ${id} for "${text}" is live`);
+    assert.ok(q.text === text || q.variants.some((v) => v.text === text), `"${text}" is in question ${id}`);
+  }
+  let pairs = 0, found = 0, wrong = 0;
+  const missed = [];
+  for (const group of set.same) {
+    for (let x = 0; x < group.length; x++) {
+      for (let y = x + 1; y < group.length; y++) {
+        pairs++;
+        if (ids.get(group[x]) === ids.get(group[y])) found++;
+        else missed.push(`"${group[x]}" / "${group[y]}"`);
+      }
+    }
+  }
+  for (const [a, b] of set.distinct) if (ids.get(a) === ids.get(b)) wrong++;
+  for (let g = 0; g < set.same.length; g++) {
+    for (let h = g + 1; h < set.same.length; h++) {
+      for (const a of set.same[g]) for (const b of set.same[h]) if (ids.get(a) === ids.get(b)) wrong++;
+    }
+  }
+  const recall = (100 * found) / pairs;
+  console.log(`${file} through the hub: ${texts.length} texts, ${live.length} questions, ` +
+    `pairwise recall ${found}/${pairs} = ${recall.toFixed(1)}%, wrong merges ${wrong}`);
+  for (const m of missed) console.log(`  missed: ${m}`);
+  return { recall, wrong };
+}
+
+test('development set: every same group one question, every distinct pair two', async () => {
+  const { recall, wrong } = await runSet('dedupe-dev.json', 'dev-set');
+  assert.equal(wrong, 0, 'no wrong merges');
+  assert.ok(recall >= 95, `recall ${recall}% >= 95%`);
+});
+
+test('our second set: the same bar', async () => {
+  const { recall, wrong } = await runSet('dedupe-extra.json', 'extra-set');
+  assert.equal(wrong, 0, 'no wrong merges');
+  assert.ok(recall >= 95, `recall ${recall}% >= 95%`);
+});
+
+test('two wordings of one question raced into two hubs make one question', async () => {
+  const room = await createRoom(hubA, { id: 'near-race', moderation: true });
+  for (let round = 0; round < 12; round++) {
+    const x = await viewer(hubA, room.id);
+    const y = await viewer(hubB, room.id);
+    const place = `Береке-${round}`;
+    const [a, b] = await Promise.all([
+      x.cmd({ type: 'ask', text: `Когда починят светофор у школы в микрорайоне ${place}?` }),
+      y.cmd({ type: 'ask', text: `когда починят светафор у школы в мкр ${place}` }),
+    ]);
+    assert.equal(a.type, 'ack');
+    assert.equal(b.type, 'ack');
+    assert.equal(a.id, b.id, `round ${round}: one question`);
+  }
+  const retries = async (h) => Number((await (await fetch(h.url + '/metrics')).text())
+    .match(/surak_ask_retries_total (\d+)/)[1]);
+  console.log(`look-ups run again after a race: ${await retries(hubA) + await retries(hubB)}`);
+});
+
+test('the moderator sees each variant with its similarity, and a split question keeps its wording', async () => {
+  const room = await createRoom(hubA, { id: 'split-room', moderation: false });
+  const m = await Client.connect(hubA, { room: room.id, role: 'moderator', client: newClientId(), key: room.moderator_key });
+  clients.push(m);
+  const v1 = await viewer(hubA, room.id);
+  const v2 = await viewer(hubB, room.id);
+  const a = await v1.cmd({ type: 'ask', text: 'Когда откроют новую поликлинику в Индере?' });
+  const b = await v2.cmd({ type: 'ask', text: 'когда откроют новую поликлиннику в индере' });
+  assert.equal(b.duplicate_of, a.id);
+  await m.waitState('the variant', (x) => x.questions.get(a.id)?.variants?.length === 1);
+  const variant = m.questions.get(a.id).variants[0];
+  assert.ok(variant.similarity > 0.5 && variant.similarity < 1, `similarity ${variant.similarity}`);
+  const split = await m.cmd({ type: 'moderate', id: a.id, action: 'split', variant: 0 });
+  assert.equal(split.type, 'ack');
+  // The same wording asked again goes to the split question, not back.
+  const v3 = await viewer(hubB, room.id);
+  const c = await v3.cmd({ type: 'ask', text: 'когда откроют новую поликлиннику в индере' });
+  assert.equal(c.duplicate_of, split.q.id);
+});
+
+test('similar: approved questions close to a draft, rate limited', async () => {
+  const room = await createRoom(hubA, { id: 'similar-room', moderation: true });
+  const asker = await viewer(hubA, room.id);
+  const m = await Client.connect(hubA, { room: room.id, role: 'moderator', client: newClientId(), key: room.moderator_key });
+  clients.push(m);
+  const approved = await asker.cmd({ type: 'ask', text: 'Когда построят новую школу в поселке Дамба?' });
+  const pending = await asker.cmd({ type: 'ask', text: 'Когда построят новую больницу в поселке Дамба?' });
+  await asker.cmd({ type: 'ask', text: 'Почему так дорого стоит проезд в автобусе?' });
+  await m.cmd({ type: 'moderate', id: approved.id, action: 'approve' });
+  const typing = await viewer(hubB, room.id);
+  await typing.waitState('the approved question', (x) => x.questions.has(approved.id));
+  const r = await typing.cmd({ type: 'similar', text: 'новая школа в Дамбе когда' });
+  assert.equal(r.type, 'ack');
+  assert.ok(r.similar.length >= 1 && r.similar.length <= 3);
+  assert.equal(r.similar[0].q.id, approved.id);
+  assert.ok(r.similar[0].similarity > 0);
+  assert.ok(r.similar.every((s) => s.q.id !== pending.id), 'pending questions are not shown');
+  const none = await typing.cmd({ type: 'similar', text: 'совсем другой вопрос про погоду' });
+  assert.deepEqual(none.similar, []);
+  await typing.cmd({ type: 'similar', text: 'школа' });
+  const limited = await typing.cmd({ type: 'similar', text: 'школа Дамба' });
+  assert.equal(limited.code, 'rate_limited');
+  assert.equal((await typing.cmd({ type: 'similar', text: '  ' })).code, 'empty');
+});
+
+test('variants: events carry the newest 20, the variants command all of them', async () => {
+  const room = await createRoom(hubA, { id: 'many-variants', moderation: true });
+  const m = await Client.connect(hubB, { room: room.id, role: 'moderator', client: newClientId(), key: room.moderator_key });
+  clients.push(m);
+  const v = await viewer(hubA, room.id);
+  const first = await v.cmd({ type: 'ask', text: 'Когда дадут тепло в школу номер 9?' });
+  for (let i = 0; i < 24; i++) {
+    const a = await v.cmd({ type: 'ask', text: i % 2 ? 'когда дадут тепло в школу №9' : 'КОГДА ДАДУТ ТЕПЛО В ШКОЛУ 9' });
+    assert.equal(a.duplicate_of, first.id);
+  }
+  await m.waitState('24 duplicates', (x) => x.questions.get(first.id)?.dups === 24);
+  const q = m.questions.get(first.id);
+  assert.equal(q.nvariants, 24);
+  assert.equal(q.variants.length, 20);
+  assert.equal(q.variants[0].i, 4, 'the newest 20, with their indexes');
+  const all = await m.cmd({ type: 'variants', id: first.id });
+  assert.equal(all.type, 'ack');
+  assert.equal(all.q.variants.length, 24);
+  assert.deepEqual(all.q.variants.map((x) => x.i), [...Array(24).keys()]);
+  assert.equal((await v.cmd({ type: 'variants', id: first.id })).code, 'not_allowed');
+  assert.equal((await m.cmd({ type: 'variants', id: 99999 })).code, 'no_question');
+});
