@@ -2,7 +2,7 @@
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       gcc make pkg-config libwebsockets-dev libhiredis-dev libjansson-dev \
-      libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev \
+      libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev libqrencode-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -12,7 +12,7 @@ RUN make all
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libjansson4 libutf8proc2 libuv1 libssl3 libstemmer0d curl \
+      libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libjansson4 libutf8proc2 libuv1 libssl3 libstemmer0d libqrencode4 curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --no-create-home surak
 COPY --from=build /src/build/surak /usr/local/bin/surak

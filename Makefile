@@ -3,6 +3,7 @@
 #   make run      install what is missing, build, start Redis and the hub
 #   make test     the same set-up, then every test suite
 #   make bench    the benchmarks (not part of make test)
+#   make screenshots  copy the pages photographed by the last test run into docs/
 #   make          just build build/surak
 #
 # `make SANITIZER=address,undefined` builds into build/san/ instead.
@@ -10,7 +11,7 @@
 CC ?= gcc
 SANITIZER ?=
 
-PKGS := libwebsockets hiredis jansson libutf8proc libuv libcrypto
+PKGS := libwebsockets hiredis jansson libutf8proc libuv libcrypto libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -29,7 +30,7 @@ LDFLAGS += -fsanitize=$(SANITIZER)
 endif
 
 # Every module but main.c, so the unit tests can link them.
-MODULES := util log config auth text dedupe embed_gen proto metrics msg map \
+MODULES := util log config auth text dedupe embed_gen proto metrics msg map qr \
 	store room session ws http
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
@@ -43,7 +44,7 @@ else
 Q := @
 endif
 
-.PHONY: all san deps run test unit bench clean
+.PHONY: all san deps run test unit bench screenshots clean
 all: $(BUILD)/surak
 
 $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
@@ -92,6 +93,10 @@ bench:
 	$(Q)scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
+
+screenshots:
+	cp tests/out/screenshots/viewer-phone.png tests/out/screenshots/moderator-desktop.png \
+	    tests/out/screenshots/presenter-1080p.png tests/out/screenshots/overlay-1080p.png docs/screenshots/
 
 clean:
 	rm -rf build

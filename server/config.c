@@ -37,6 +37,8 @@ static const struct opt opts[] = {
 	  "token for POST /api/rooms (required, at least 16 characters)" },
 	{ "web", "SURAK_WEB", OPT_STR, OFF(web_dir), "web", 0, 0,
 	  "folder holding the pages" },
+	{ "public-url", "SURAK_PUBLIC_URL", OPT_STR, OFF(public_url), NULL, 0, 0,
+	  "base URL residents open, e.g. https://qa.example.kz (default: from the Host header)" },
 	{ "origins", "SURAK_ORIGINS", OPT_STR, OFF(origins), NULL, 0, 0,
 	  "comma-separated Origins allowed to open /ws (default: the hub's own)" },
 	{ "ask-rate", "SURAK_ASK_RATE", OPT_INT, OFF(ask_per_min), "5", 1, 100000,

@@ -23,6 +23,7 @@ struct config {
 	struct redis_addr redis;
 	char *admin_token;
 	char *web_dir;
+	char *public_url;	/* base URL residents open, for QR codes; NULL = from Host */
 	char *origins;		/* comma-separated allowlist; NULL = own origin */
 	int ask_per_min;	/* asks per client per room */
 	int vote_per_min;	/* votes and unvotes per client per room */

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proto.h"
+#include "qr.h"
 #include "room.h"
 #include "store.h"
 #include "text.h"
@@ -614,6 +615,59 @@ export_room(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen
 	}
 }
 
+/* ---- QR code of the viewer page ---- */
+
+/* The viewer page's URL as residents reach it. */
+static int
+viewer_url(struct lws *wsi, const char *room, size_t rlen, char *out, size_t n)
+{
+	char host[256], proto[16] = "http";
+	size_t i;
+
+	if (cfg->public_url) {
+		size_t bl = strlen(cfg->public_url);
+
+		while (bl > 0 && cfg->public_url[bl - 1] == '/')
+			bl--;
+		snprintf(out, n, "%.*s/r/%.*s", (int)bl, cfg->public_url, (int)rlen, room);
+		return 0;
+	}
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		return -1;
+	for (i = 0; host[i]; i++)	/* a host name, an address and a port; nothing else */
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", host[i]))
+			return -1;
+	if (cfg->trust_proxy &&
+	    lws_hdr_custom_copy(wsi, proto, sizeof(proto), "x-forwarded-proto:", 18) > 0 &&
+	    strcmp(proto, "https") != 0)
+		snprintf(proto, sizeof(proto), "http");
+	snprintf(out, n, "%s://%s/r/%.*s", proto, host, (int)rlen, room);
+	return 0;
+}
+
+static void
+room_qr(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen)
+{
+	char url[512], args[64] = "";
+	struct sbuf b = { 0 };
+
+	if (!proto_valid_room_id(room, rlen) || viewer_url(wsi, room, rlen, url, sizeof(url)) < 0) {
+		respond_error(wsi, hc, 404, "not_found", "no such room");
+		return;
+	}
+	sbuf_init(&b, 8192);
+	if (qr_svg(url, &b) < 0) {
+		sbuf_free(&b);
+		respond_error(wsi, hc, 500, "internal_error", "the link cannot be encoded");
+		return;
+	}
+	if (lws_hdr_copy(wsi, args, sizeof(args), WSI_TOKEN_HTTP_URI_ARGS) > 0 &&
+	    strstr(args, "download"))
+		snprintf(hc->disposition, sizeof(hc->disposition),
+		    "attachment; filename=\"%.*s-qr.svg\"", (int)rlen, room);
+	respond(wsi, hc, 200, "image/svg+xml", b.data, b.len);
+}
+
 /* ---- routing ---- */
 
 static int
@@ -669,6 +723,10 @@ route(struct lws *wsi, struct http_conn *hc)
 		}
 		if (slash && strcmp(slash, "/export.json") == 0) {
 			export_room(wsi, hc, room, (size_t)(slash - room), 1);
+			return 0;
+		}
+		if (slash && strcmp(slash, "/qr.svg") == 0) {
+			room_qr(wsi, hc, room, (size_t)(slash - room));
 			return 0;
 		}
 	}

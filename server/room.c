@@ -42,6 +42,8 @@
 #define LINGER_MS 15000		/* an empty room stays subscribed this long */
 #define RETRY_MS 500		/* between snapshot attempts */
 #define JOIN_TIMEOUT_MS 15000	/* a session waits this long for its welcome */
+#define PRESENCE_MS 5000	/* how often a hub reports its viewers of a room */
+#define PRESENCE_STALE_MS 15000	/* a report older than this no longer counts */
 
 enum sub_state { SUB_NONE, SUB_PENDING, SUB_ON, SUB_LEAVING };
 enum { NVIEWS = 3 };		/* welcome caches: viewer, moderator, presenter */
@@ -54,6 +56,7 @@ struct slist {
 struct room {
 	char id[PROTO_ID_LEN + 1];
 	struct session *live[NVIEWS];	/* by role */
+	unsigned count[NVIEWS];		/* sessions in each live list */
 	struct session *waiting;	/* admitted, awaiting the copy */
 	unsigned nsessions;
 	uint64_t empty_since;
@@ -87,6 +90,10 @@ struct room {
 
 	struct map *by_client;		/* client id → slist of viewer sessions */
 	struct map *by_qid;		/* question id → slist of viewers who asked it */
+
+	uint64_t presence_at;		/* when this hub last reported its viewers */
+	int presence_pending;		/* a report is in flight */
+	long long viewers;		/* viewers across every hub, -1 until known */
 };
 
 static struct {
@@ -103,6 +110,7 @@ static struct {
 static void load(struct room *rm);
 static void flush(struct room *rm);
 static void on_flush_timer(uv_timer_t *t);
+static void send_stats(struct room *rm, struct session *s);
 
 /* ---- small helpers ---- */
 
@@ -216,6 +224,7 @@ room_new(const char *id)
 	rm->by_client = map_new();
 	rm->by_qid = map_new();
 	rm->empty_since = now_ms();
+	rm->viewers = -1;
 	map_put(R.rooms, id, rm);
 	metrics.rooms = map_count(R.rooms);
 	return rm;
@@ -279,6 +288,13 @@ undirty(struct room *rm)
 			break;
 		}
 	rm->dirty = 0;
+}
+
+/* A Redis reply still points at the room: it must not be freed yet. */
+static int
+busy(const struct room *rm)
+{
+	return rm->loading || rm->presence_pending;
 }
 
 static void
@@ -834,7 +850,10 @@ serve_waiting(struct room *rm)
 		list_del(&rm->waiting, s);
 		send_welcome(rm, s, 1);
 		list_add(&rm->live[s->role], s);
+		rm->count[s->role]++;
 		session_live(s);
+		if (s->role == ROLE_MODERATOR && rm->viewers >= 0)
+			send_stats(rm, s);
 	}
 }
 
@@ -1036,7 +1055,7 @@ room_on_unsubscribed(const char *room)
 		return;
 	rm->sub = SUB_NONE;
 	rm->ready = 0;
-	if (rm->nsessions == 0 && !rm->loading)
+	if (rm->nsessions == 0 && !busy(rm))
 		room_free(rm);
 }
 
@@ -1071,7 +1090,7 @@ room_on_sub_lost(void)
 	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL) {
 		rm->sub = SUB_NONE;
 		json_array_clear(rm->early);
-		if (rm->nsessions == 0 && !rm->loading)
+		if (rm->nsessions == 0 && !busy(rm))
 			room_free(rm);	/* map_del during map_next is allowed */
 	}
 }
@@ -1101,9 +1120,10 @@ room_leave(struct session *s)
 
 	if (rm == NULL)
 		return;
-	if (s->state == SS_LIVE)
+	if (s->state == SS_LIVE) {
 		list_del(&rm->live[s->role], s);
-	else
+		rm->count[s->role]--;
+	} else
 		list_del(&rm->waiting, s);
 	index_session(rm, s, 0);
 	s->room = NULL;
@@ -1154,6 +1174,59 @@ room_count(void)
 	return map_count(R.rooms);
 }
 
+/* ---- presence ---- */
+
+/* {"type":"stats","viewers":N} to one moderator, or to all when s is NULL. */
+static void
+send_stats(struct room *rm, struct session *s)
+{
+	char json[64];
+	int n = snprintf(json, sizeof(json), "{\"type\":\"stats\",\"viewers\":%lld}", rm->viewers);
+
+	if (s) {
+		session_send_json(s, json, (size_t)n);
+		return;
+	}
+	{
+		struct msg *m = msg_new(json, (size_t)n);
+
+		send_to_list(rm->live[ROLE_MODERATOR], m);
+		msg_unref(m);
+	}
+}
+
+static void
+on_presence(void *arg, redisReply *r)
+{
+	struct room *rm = arg;
+	long long total;
+
+	rm->presence_pending = 0;
+	if (!store_reply_ok(r))
+		return;
+	total = store_reply_int(r, 1);
+	if (total != rm->viewers) {
+		rm->viewers = total;
+		send_stats(rm, NULL);
+	}
+}
+
+/* Reports this hub's viewers of the room; the reply is the room's total. */
+static void
+report_presence(struct room *rm, uint64_t now)
+{
+	char viewers[16], stale[16];
+	const char *args[3] = { store_hub_id(), viewers, stale };
+
+	if (rm->presence_pending || now - rm->presence_at < PRESENCE_MS)
+		return;
+	rm->presence_at = now;
+	snprintf(viewers, sizeof(viewers), "%u", rm->count[ROLE_VIEWER]);
+	snprintf(stale, sizeof(stale), "%d", PRESENCE_STALE_MS);
+	if (store_script(SCRIPT_PRESENCE, rm->id, 3, args, NULL, on_presence, rm) == 0)
+		rm->presence_pending = 1;
+}
+
 /* ---- maintenance ---- */
 
 static void
@@ -1167,6 +1240,7 @@ on_maint(uv_timer_t *t)
 	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL) {
 		if (rm->nsessions > 0) {
 			subscribe(rm);
+			report_presence(rm, now);
 			if (rm->sub == SUB_ON && !rm->loading && (!rm->ready || rm->reload) &&
 			    now >= rm->retry_at)
 				load(rm);
@@ -1174,7 +1248,7 @@ on_maint(uv_timer_t *t)
 				fail_list(&rm->waiting, "unavailable", "the room could not be loaded in time");
 			continue;
 		}
-		if (now - rm->empty_since < LINGER_MS || rm->loading)
+		if (now - rm->empty_since < LINGER_MS || busy(rm))
 			continue;
 		if (rm->sub == SUB_ON) {
 			if (store_unsubscribe(rm->id) == 0) {

@@ -39,7 +39,7 @@
 static const char *const script_files[SCRIPT_COUNT] = {
 	"lua/create_room.lua", "lua/hello.lua", "lua/snapshot.lua", "lua/export.lua",
 	"lua/ask.lua", "lua/vote.lua", "lua/moderate.lua", "lua/ban.lua", "lua/room.lua",
-	"lua/candidates.lua", "lua/variants.lua",
+	"lua/candidates.lua", "lua/variants.lua", "lua/presence.lua",
 };
 
 enum conn_state { C_DOWN, C_CONNECTING, C_SETUP, C_READY };
@@ -80,6 +80,7 @@ static struct {
 	char *sources[SCRIPT_COUNT];	/* lib.lua + the script */
 	char shas[SCRIPT_COUNT][41];
 	char chan_prefix[48];		/* "surak:ev:" or "surak:<db>:ev:" */
+	char hub_id[AUTH_KEY_LEN + 1];
 	char hb_channel[64];
 	uint64_t hb_sent_seq, hb_acked_seq, hb_recv_seq;
 	uint64_t hb_sent_at, hb_acked_at;
@@ -531,7 +532,8 @@ store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *
 		snprintf(st.chan_prefix, sizeof(st.chan_prefix), "surak:ev:");
 	if (auth_new_key(id) < 0)
 		return -1;
-	snprintf(st.hb_channel, sizeof(st.hb_channel), "surak:hb:%.16s", id);
+	snprintf(st.hub_id, sizeof(st.hub_id), "%.16s", id);
+	snprintf(st.hb_channel, sizeof(st.hb_channel), "surak:hb:%s", st.hub_id);
 	st.cmd.name = "command";
 	st.sub.name = "subscriber";
 	st.sub.is_sub = 1;
@@ -555,6 +557,12 @@ store_shutdown(void)
 		free(st.sources[i]);
 		st.sources[i] = NULL;
 	}
+}
+
+const char *
+store_hub_id(void)
+{
+	return st.hub_id;
 }
 
 int

@@ -18,7 +18,7 @@ struct config;
 enum script_id {
 	SCRIPT_CREATE_ROOM, SCRIPT_HELLO, SCRIPT_SNAPSHOT, SCRIPT_EXPORT,
 	SCRIPT_ASK, SCRIPT_VOTE, SCRIPT_MODERATE, SCRIPT_BAN, SCRIPT_ROOM,
-	SCRIPT_CANDIDATES, SCRIPT_VARIANTS, SCRIPT_COUNT
+	SCRIPT_CANDIDATES, SCRIPT_VARIANTS, SCRIPT_PRESENCE, SCRIPT_COUNT
 };
 
 /*
@@ -58,6 +58,9 @@ int store_healthy(void);
  */
 int store_script(enum script_id s, const char *room, int nargs,
     const char *const *args, const size_t *lens, store_reply_fn fn, void *arg);
+
+/* This hub process's random id (also names its heartbeat channel). */
+const char *store_hub_id(void);
 
 /* Sends SUBSCRIBE / UNSUBSCRIBE for a room's channel; -1 if not connected. */
 int store_subscribe(const char *room);

@@ -5,6 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, ADMIN_TOKEN,
 } from '../lib/harness.mjs';
@@ -189,4 +193,33 @@ test('the client id is never echoed to other clients', async () => {
   assert.equal(JSON.stringify(m.messages).includes(id), false);
   asker.close();
   m.close();
+});
+
+// Decodes a QR code SVG with real tools: rsvg-convert renders, zbarimg reads.
+function decodeQr(svg) {
+  const dir = mkdtempSync(join(tmpdir(), 'surak-qr-'));
+  try {
+    writeFileSync(join(dir, 'qr.svg'), svg);
+    execFileSync('rsvg-convert', ['-w', '400', '-o', join(dir, 'qr.png'), join(dir, 'qr.svg')]);
+    return execFileSync('zbarimg', ['-q', '--raw', join(dir, 'qr.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the QR code of a room decodes to its viewer page; --public-url sets the base', async () => {
+  const r = await fetch(`${hub.url}/api/rooms/http-room/qr.svg`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'image/svg+xml');
+  assert.equal(decodeQr(await r.text()), `${hub.url}/r/http-room`);
+  const dl = await fetch(`${hub.url}/api/rooms/http-room/qr.svg?download=1`);
+  assert.match(dl.headers.get('content-disposition'), /attachment; filename="http-room-qr.svg"/);
+  assert.equal((await fetch(`${hub.url}/api/rooms/Bad_Room/qr.svg`)).status, 404);
+  const h2 = await Hub.start(redis, { args: ['--public-url', 'https://qa.example.kz/'] });
+  try {
+    const svg = await (await fetch(`${h2.url}/api/rooms/http-room/qr.svg`)).text();
+    assert.equal(decodeQr(svg), 'https://qa.example.kz/r/http-room');
+  } finally {
+    await h2.stop();
+  }
 });

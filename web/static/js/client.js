@@ -115,6 +115,7 @@ export class Client extends EventTarget {
         return this.changed();
       case 'ack':
       case 'error': return this.onReply(m);
+      case 'stats': return this.dispatchEvent(new CustomEvent('stats', { detail: m }));
       default:
     }
   }
@@ -265,6 +266,37 @@ export function byNewest(a, b) {
 }
 
 export const isPublic = (q) => q.status === 'approved' || q.status === 'answered';
+
+// Keeps list items across renders: an item is rebuilt only when what it
+// shows changed, so a click is not lost to a re-render a vote caused.
+export class Keyed {
+  constructor(build) {
+    this.build = build;
+    this.cache = new Map();
+  }
+
+  // items: [{id, key, args}] → the elements, reusing unchanged ones.
+  render(items) {
+    const next = new Map();
+    const out = items.map(({ id, key, args }) => {
+      const old = this.cache.get(id);
+      const e = old && old.key === key ? old.el : this.build(...args);
+      next.set(id, { key, el: e });
+      return e;
+    });
+    this.cache = next;
+    return out;
+  }
+}
+
+// Replaces a list's children only where they differ, so unchanged nodes stay put.
+export function syncChildren(parent, nodes) {
+  const cur = parent.childNodes;
+  nodes.forEach((n, i) => {
+    if (cur[i] !== n) parent.insertBefore(n, cur[i] || null);
+  });
+  while (cur.length > nodes.length) parent.lastChild.remove();
+}
 
 // Creates an element; every text goes through textContent, never HTML.
 export function el(tag, attrs = {}, ...children) {

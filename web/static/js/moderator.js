@@ -1,18 +1,23 @@
 // The moderator page (/m/ROOM#key=…): the queue ranked by score, filters,
-// search, every moderation action, and a keyboard shortcut for each
-// frequent one. Several moderators may work at once: each sees the others'
-// actions as events, and Redis applies each action atomically.
+// search, live counters, every moderation action, bulk approve and reject,
+// merge by marking, and a keyboard shortcut for each frequent action.
+// Several moderators may work at once: each sees the others' actions as
+// events, and Redis applies every action atomically.
 
-import { Client, roomFromPath, keyFromFragment, byRank, el } from './client.js';
+import { Client, roomFromPath, keyFromFragment, byRank, el, Keyed, syncChildren } from './client.js';
+import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
-const FILTERS = ['pending', 'approved', 'answered', 'rejected', 'all'];
+const FILTERS = ['pending', 'approved', 'answered', 'rejected', 'flagged', 'all'];
 let filter = 'pending';
 let current = null;	// id of the selected question
 let editing = null;	// id being edited
+let merging = null;	// id being merged, once marked with M
+const selected = new Set();
+let viewers = null;
 let client;
 
 const KEYS = [
@@ -24,14 +29,19 @@ const KEYS = [
   ['d', 'act.answer', () => act('answer')],
   ['o', 'act.reopen', () => act('reopen')],
   ['e', 'act.edit', () => startEdit(current)],
-  ['m', 'act.merge', () => merge(current)],
+  ['m', 'key.merge', () => merge(current)],
   ['b', 'act.ban', () => ban(current)],
+  ['x', 'key.select', () => toggleSelect(current)],
+  ['A', 'key.bulk_approve', () => bulk('approve')],
+  ['R', 'key.bulk_reject', () => bulk('reject')],
   ['?', 'key.help', () => toggleHelp()],
 ];
 
+const matches = (x) => filter === 'all' || (filter === 'flagged' ? (x.flags || []).length > 0 : x.status === filter);
+
 function visible() {
   const q = $('search').value.trim().toLowerCase();
-  return client.list((x) => (filter === 'all' || x.status === filter) &&
+  return client.list((x) => matches(x) &&
     (!q || x.text.toLowerCase().includes(q) || String(x.id) === q ||
       (x.variants || []).some((v) => v.text.toLowerCase().includes(q))))
     .sort((a, b) => (b.featured - a.featured) || byRank(a, b));
@@ -52,9 +62,7 @@ async function run(msg) {
 }
 
 function act(action, id = current) {
-  if (id == null) return;
-  const q = client.questions.get(id);
-  if (!q) return;
+  if (id == null || !client.questions.get(id)) return;
   // Acting on the current question moves the selection on, for speed.
   if (id === current && ['approve', 'reject', 'answer'].includes(action)) move(1, true);
   run({ type: 'moderate', id, action });
@@ -65,23 +73,48 @@ function toggleFeature(id = current) {
   if (q) run({ type: 'moderate', id, action: q.featured ? 'unfeature' : 'feature' });
 }
 
+function toggleSelect(id) {
+  if (id == null) return;
+  if (selected.has(id)) selected.delete(id);
+  else selected.add(id);
+  render();
+}
+
+function bulk(action) {
+  const ids = [...selected].filter((id) => client.questions.has(id));
+  selected.clear();
+  for (const id of ids) run({ type: 'moderate', id, action });
+  render();
+}
+
+// M marks a question; M (or Enter) on another merges the marked one into it.
 function merge(id) {
   if (id == null) return;
-  const answer = window.prompt(t('mod.merge_into'));
-  const into = Number.parseInt(answer || '', 10);
-  if (into > 0) run({ type: 'moderate', id, action: 'merge', into });
+  if (merging == null || merging === id) {
+    merging = merging === id ? null : id;
+  } else {
+    run({ type: 'moderate', id: merging, action: 'merge', into: id });
+    merging = null;
+  }
+  render();
 }
 
 function ban(id) {
-  if (id != null && window.confirm(t('mod.ban_confirm'))) run({ type: 'ban', id });
+  const q = client.questions.get(id);
+  if (!q) return;
+  $('ban-text').textContent = q.text;
+  $('ban').returnValue = '';
+  $('ban').showModal();
+  $('ban').onclose = () => {
+    if ($('ban').returnValue === 'ban') run({ type: 'ban', id });
+  };
 }
 
 function startEdit(id) {
   if (id == null) return;
   editing = id;
   render();
-  const box = document.querySelector(`[data-edit="${id}"] textarea`);
-  if (box) box.focus();
+  document.querySelector(`[data-edit="${id}"] textarea`)?.focus();
 }
 
 function move(delta, keepIfLast = false) {
@@ -96,23 +129,21 @@ function move(delta, keepIfLast = false) {
   document.querySelector(`.mq[data-id="${current}"]`)?.scrollIntoView({ block: 'nearest' });
 }
 
+function kbdButton(label, key, onclick) {
+  return el('button', { type: 'button', onclick }, label, key && el('kbd', { 'aria-hidden': 'true', text: key }));
+}
+
 function actionButtons(q) {
-  const b = (action, key, label = `act.${action}`) => el('button', {
-    type: 'button', onclick: () => act(action, q.id),
-  }, t(label), key && el('kbd', { 'aria-hidden': 'true', text: key }));
+  const b = (action, key) => kbdButton(t(`act.${action}`), key, () => act(action, q.id));
   return el('div', { class: 'acts' },
     q.status !== 'approved' && q.status !== 'answered' && b('approve', 'A'),
     q.status !== 'rejected' && b('reject', 'R'),
-    q.status !== 'rejected' && el('button', { type: 'button', onclick: () => toggleFeature(q.id) },
-      t(q.featured ? 'act.unfeature' : 'act.feature'), el('kbd', { 'aria-hidden': 'true', text: 'F' })),
+    q.status !== 'rejected' && kbdButton(t(q.featured ? 'act.unfeature' : 'act.feature'), 'F', () => toggleFeature(q.id)),
     q.status === 'approved' && b('answer', 'D'),
     (q.status === 'answered' || q.status === 'rejected') && b('reopen', 'O'),
-    el('button', { type: 'button', onclick: () => startEdit(q.id) }, t('act.edit'),
-      el('kbd', { 'aria-hidden': 'true', text: 'E' })),
-    el('button', { type: 'button', onclick: () => merge(q.id) }, t('act.merge'),
-      el('kbd', { 'aria-hidden': 'true', text: 'M' })),
-    el('button', { type: 'button', onclick: () => ban(q.id) }, t('act.ban'),
-      el('kbd', { 'aria-hidden': 'true', text: 'B' })));
+    kbdButton(t('act.edit'), 'E', () => startEdit(q.id)),
+    kbdButton(t('act.merge'), 'M', () => merge(q.id)),
+    kbdButton(t('act.ban'), 'B', () => ban(q.id)));
 }
 
 function editBox(q) {
@@ -139,6 +170,7 @@ async function loadAllVariants(id) {
   const ack = await run({ type: 'variants', id });
   if (ack) {
     allVariants.set(id, ack.q.variants);
+    openVariants.add(id);
     render();
   }
 }
@@ -171,27 +203,46 @@ function row(q) {
     q.author && el('span', { text: t('mod.author', { a: q.author }) }),
     q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }),
     ...(q.flags || []).map((f) => el('span', { class: 'chip flag', text: f })));
+  const box = el('input', {
+    type: 'checkbox', 'aria-label': `${t('act.select')} #${q.id}`,
+    onchange: () => toggleSelect(q.id),
+  });
+  box.checked = selected.has(q.id);
   const li = el('li', {
-    class: `mq${q.id === current ? ' current' : ''}`, 'data-id': q.id,
-    'aria-current': q.id === current ? 'true' : null,
+    class: `mq${q.id === current ? ' current' : ''}${q.id === merging ? ' merging' : ''}`,
+    'data-id': q.id, 'aria-current': q.id === current ? 'true' : null,
   },
-  el('div', { class: 'score' }, q.votes, el('small', { text: t('votes', { n: '' }).trim() })),
+  el('div', { class: 'score' }, box, el('span', { class: 'n', text: q.votes })),
   el('div', { class: 'body' },
     editing === q.id ? editBox(q) : el('p', { class: 'text', text: q.text }),
     meta, variants(q)),
   actionButtons(q));
   li.addEventListener('click', (e) => {
-    if (e.target.closest('button, textarea, summary, a')) return;
+    if (e.target.closest('button, textarea, summary, a, input')) return;
     current = q.id;
     render();
   });
   return li;
 }
 
+function renderStats() {
+  const qs = [...client.questions.values()];
+  const count = (s) => qs.filter((q) => q.status === s).length;
+  const received = qs.reduce((n, q) => n + 1 + (q.dups || 0), 0);
+  const items = [
+    ['stats.received', received], ['filter.pending', count('pending')], ['filter.approved', count('approved')],
+    ['filter.answered', count('answered')], ['filter.rejected', count('rejected')],
+  ];
+  if (viewers !== null) items.push(['stats.viewers', viewers]);
+  $('stats').replaceChildren(...items.map(([label, n]) =>
+    el('span', { 'data-stat': label }, el('b', { text: n }), ` ${t(label).toLowerCase()}`)));
+}
+
 function renderTabs() {
   const counts = Object.fromEntries(FILTERS.map((f) => [f, 0]));
   for (const q of client.questions.values()) {
     counts[q.status] = (counts[q.status] || 0) + 1;
+    if ((q.flags || []).length) counts.flagged++;
     counts.all++;
   }
   $('tabs').replaceChildren(...FILTERS.map((f, i) => el('button', {
@@ -208,23 +259,46 @@ function render() {
     $('toggle-open').textContent = info.open ? t('mod.close_room') : t('mod.open_room');
     $('moderation').checked = info.moderation;
   }
+  for (const id of [...selected]) if (!client.questions.has(id)) selected.delete(id);
+  if (merging != null && !client.questions.has(merging)) merging = null;
+  renderStats();
   renderTabs();
+  $('bulk').hidden = selected.size === 0;
+  $('bulk-count').textContent = t('mod.selected', { n: selected.size });
+  $('merge-banner').hidden = merging == null;
+  $('merge-banner').textContent = merging == null ? '' : t('mod.merge_mode', { id: merging });
   const qs = visible();
   if (current != null && !qs.some((q) => q.id === current)) current = null;
   if (current == null && qs.length && editing == null) current = qs[0].id;
-  $('list').replaceChildren(...(qs.length ? qs.map(row) : [el('li', { class: 'empty', text: t('mod.empty') })]));
+  if (!qs.length) {
+    $('list').replaceChildren(el('li', { class: 'empty', text: t('mod.empty') }));
+    rows.cache.clear();
+    return;
+  }
+  syncChildren($('list'), rows.render(qs.map((q) => ({
+    id: q.id,
+    key: JSON.stringify([q, q.id === current, q.id === merging, selected.has(q.id), editing === q.id,
+      openVariants.has(q.id), (allVariants.get(q.id) || []).length, currentLanguage()]),
+    args: [q],
+  }))));
 }
+
+const rows = new Keyed(row);
 
 function toggleHelp() {
   const d = $('help');
-  if (d.open) d.close();
-  else {
-    $('help-keys').replaceChildren(...KEYS.map(([k, label]) =>
-      el('tr', {}, el('td', {}, el('kbd', { text: k.toUpperCase() })), el('td', { text: t(label) }))),
-    el('tr', {}, el('td', {}, el('kbd', { text: '/' })), el('td', { text: t('mod.search') })),
-    el('tr', {}, el('td', {}, el('kbd', { text: '1–5' })), el('td', { text: FILTERS.map((f) => t(`filter.${f}`)).join(', ') })));
-    d.showModal();
+  if (d.open) {
+    d.close();
+    return;
   }
+  $('help-keys').replaceChildren(...KEYS.map(([k, label]) =>
+    el('tr', {}, el('td', {}, el('kbd', { text: k === k.toLowerCase() ? k.toUpperCase() : `Shift+${k}` })),
+      el('td', { text: t(label) }))),
+  el('tr', {}, el('td', {}, el('kbd', { text: '↑ ↓' })), el('td', { text: `${t('key.prev')} / ${t('key.next')}` })),
+  el('tr', {}, el('td', {}, el('kbd', { text: '/' })), el('td', { text: t('mod.search') })),
+  el('tr', {}, el('td', {}, el('kbd', { text: `1–${FILTERS.length}` })),
+    el('td', { text: FILTERS.map((f) => t(`filter.${f}`)).join(', ') })));
+  d.showModal();
 }
 
 function onKey(e) {
@@ -234,12 +308,15 @@ function onKey(e) {
     if (e.key === 'Escape') e.target.blur();
     return;
   }
-  if ($('help').open && e.key !== '?') return;
+  if ($('help').open || $('ban').open) return;
+  if (e.key === 'Escape' && merging != null) { merging = null; render(); return; }
+  if (e.key === 'Enter' && merging != null) { e.preventDefault(); merge(current); return; }
   if (e.key === '/') { e.preventDefault(); $('search').focus(); return; }
   if (e.key === 'ArrowDown') { e.preventDefault(); move(1); return; }
   if (e.key === 'ArrowUp') { e.preventDefault(); move(-1); return; }
-  if (/^[1-5]$/.test(e.key)) { filter = FILTERS[Number(e.key) - 1]; render(); return; }
-  const k = KEYS.find(([key]) => key === e.key.toLowerCase());
+  const n = Number(e.key);
+  if (n >= 1 && n <= FILTERS.length) { filter = FILTERS[n - 1]; render(); return; }
+  const k = KEYS.find(([key]) => key === e.key) || KEYS.find(([key]) => key === e.key.toLowerCase() && key !== key.toUpperCase());
   if (k) { e.preventDefault(); k[2](); }
 }
 
@@ -260,6 +337,7 @@ function start(key) {
   client = new Client({ room, role: 'moderator', key });
   connectionBadge(client, $('conn'));
   client.addEventListener('change', render);
+  client.addEventListener('stats', (e) => { viewers = e.detail.viewers; renderStats(); });
   client.addEventListener('fatal', (e) => {
     $('fatal').hidden = false;
     $('fatal').textContent = errorText(e.detail);
@@ -269,6 +347,8 @@ function start(key) {
   $('moderation').addEventListener('change', (e) => run({ type: 'room', moderation: e.target.checked }));
   $('export').addEventListener('click', exportCsv);
   $('search').addEventListener('input', render);
+  $('bulk-approve').addEventListener('click', () => bulk('approve'));
+  $('bulk-reject').addEventListener('click', () => bulk('reject'));
   document.addEventListener('keydown', onKey);
   render();
   client.start();

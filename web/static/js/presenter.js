@@ -54,8 +54,12 @@ async function main() {
   await loadLanguage();
   if (!room) return;
   client = new Client({ room, role: 'presenter', key: keyFromFragment() });
+  $('qr').src = `/api/rooms/${room}/qr.svg`;
+  $('qr').alt = t('pres.qr_alt');
+  $('qr-download').href = `/api/rooms/${room}/qr.svg?download=1`;
+  $('qr-url').textContent = `${location.host}/r/${room}`;
   connectionBadge(client, $('conn'));
-  languageSwitch($('lang'), render);
+  languageSwitch($('lang'), () => { $('qr').alt = t('pres.qr_alt'); render(); });
   client.addEventListener('change', render);
   client.addEventListener('fatal', (e) => {
     $('fatal').hidden = false;

@@ -1,7 +1,8 @@
 // The viewer page (/r/ROOM): ask, follow my questions, read and upvote the
 // approved ones. Phone first; every user text is set with textContent.
 
-import { Client, roomFromPath, byRank, byNewest, isPublic, el } from './client.js';
+import { Client, roomFromPath, byRank, byNewest, isPublic, el, Keyed, syncChildren } from './client.js';
+import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
 
@@ -56,10 +57,19 @@ function render() {
   const pub = all.filter(isPublic).sort(sort === 'top' ? byRank : byNewest);
   const featured = pub.filter((q) => q.featured);
   const rest = pub.filter((q) => !q.featured);
-  const list = [...featured, ...rest].map((q) => item(q, true));
-  $('list').replaceChildren(...(list.length ? list : [el('li', { class: 'empty', text: t('viewer.empty') })]));
+  const shown = [...featured, ...rest];
+  if (shown.length) {
+    syncChildren($('list'), items.render(shown.map((q) => ({
+      id: q.id, key: JSON.stringify([q, currentLanguage()]), args: [q, true],
+    }))));
+  } else {
+    $('list').replaceChildren(el('li', { class: 'empty', text: t('viewer.empty') }));
+    items.cache.clear();
+  }
   renderSimilar();
 }
+
+const items = new Keyed(item);
 
 async function toggleVote(id) {
   const q = client.questions.get(id);
