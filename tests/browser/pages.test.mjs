@@ -138,6 +138,30 @@ test('merge by marking with M, and the viewers-connected counter', async () => {
   await m.context().close();
 });
 
+test('an upvote shows at once and is rolled back when the hub refuses it', async () => {
+  const r = await createRoom(hub, { id: 'vote-room', moderation: false });
+  const asker = await Client.connect(hub, viewerHello(r.id));
+  await asker.cmd({ type: 'ask', text: 'Когда откроют каток?' });
+  const viewer = await openPage(browser, `${hub.url}/r/${r.id}`, { viewport: PHONE });
+  await live(viewer);
+  const vote = viewer.locator('#list li', { hasText: 'каток' }).locator('button.vote');
+  await vote.locator('.n', { hasText: '1' }).waitFor();
+  await vote.click();
+  await vote.locator('.n', { hasText: '2' }).waitFor();
+  // The room closes: the next vote is refused, and the count goes back.
+  const m = await Client.connect(hub, { room: r.id, role: 'moderator', client: newClientId(), key: r.moderator_key });
+  await m.cmd({ type: 'room', open: false });
+  await viewer.locator('#closed:not([hidden])').waitFor();
+  await vote.click();
+  await viewer.locator('#notice.bad', { hasText: /закрыт/ }).waitFor();
+  await vote.locator('.n', { hasText: '2' }).waitFor();
+  assert.equal(await vote.getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(viewer.errors, []);
+  asker.close();
+  m.close();
+  await viewer.context().close();
+});
+
 test('the language follows the browser, and the switch is remembered', async () => {
   const kk = await openPage(browser, `${hub.url}/r/${room.id}`, { viewport: PHONE, locale: 'kk-KZ' });
   await live(kk);
