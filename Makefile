@@ -30,7 +30,7 @@ LDFLAGS += -fsanitize=$(SANITIZER)
 endif
 
 # Every module but main.c, so the unit tests can link them.
-MODULES := util log config auth text dedupe embed_gen proto metrics msg map qr \
+MODULES := util log config auth text dedupe screen embed_gen proto metrics msg map qr \
 	store room session ws http
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)

@@ -28,6 +28,11 @@ struct config {
 	int ask_per_min;	/* asks per client per room */
 	int vote_per_min;	/* votes and unvotes per client per room */
 	int similar_per_min;	/* "similar" look-ups per client per room */
+	int ask_per_min_ip;	/* the same three per client IP address */
+	int vote_per_min_ip;
+	int similar_per_min_ip;
+	int fresh_client_s;	/* a client this new is "fresh" (vote bursts) */
+	int vote_burst;		/* fresh votes on a question per minute that make a burst */
 	int conns_per_ip;
 	int history;		/* events kept per room for resume */
 	int tick_ms;		/* fan-out coalescing interval */

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "room.h"
+#include "screen.h"
 #include "session.h"
 #include "store.h"
 #include "ws.h"
@@ -61,7 +62,7 @@ main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
-	if (dedupe_init() < 0)
+	if (dedupe_init() < 0 || screen_init() < 0)
 		return 1;
 	uv_loop_init(&loop);
 	session_init(&cfg);
@@ -80,6 +81,7 @@ main(int argc, char **argv)
 	if (uv_loop_close(&loop) != 0)
 		log_warn("loop closed with handles still open");
 	dedupe_free();
+	screen_free();
 	config_free(&cfg);
 	return 0;
 }

@@ -19,7 +19,8 @@ static const char *const action_names[] = {
 	"edit", "merge", "split"
 };
 static const char *const type_names[] = {
-	"hello", "ask", "vote", "unvote", "moderate", "ban", "room", "similar", "variants"
+	"hello", "ask", "vote", "unvote", "moderate", "ban", "room", "similar", "variants",
+	"rotate_keys"
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
@@ -375,6 +376,21 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 	case CMD_ROOM:
 		r = parse_room(o, c, e);
 		break;
+	case CMD_ROTATE: {
+		const char *w = "both";
+		size_t n;
+
+		if ((r = get_str(o, "which", 0, &w, &n, e)) < 0)
+			break;
+		if (r > 0)
+			w = "both";
+		r = 0;
+		c->rotate_mod = strcmp(w, "moderator") == 0 || strcmp(w, "both") == 0;
+		c->rotate_pres = strcmp(w, "presenter") == 0 || strcmp(w, "both") == 0;
+		if (!c->rotate_mod && !c->rotate_pres)
+			r = fail(e, "bad_request", "'which' is moderator, presenter or both");
+		break;
+	}
 	}
 out:
 	json_decref(o);
@@ -447,11 +463,16 @@ proto_write_question(struct sbuf *b, const json_t *q, enum view view, int mine, 
 	}
 	sbuf_addc(b, '{');
 	for (i = 0; i < ARRAY_LEN(public_fields); i++) {
+		const json_t *v = json_object_get(q, public_fields[i]);
+
+		/* The public reads the text with personal data masked. */
+		if (i == 1 && json_object_get(q, "public_text"))
+			v = json_object_get(q, "public_text");
 		if (i > 0)
 			sbuf_addc(b, ',');
 		sbuf_json_strz(b, public_fields[i]);
 		sbuf_addc(b, ':');
-		proto_write_json(b, json_object_get(q, public_fields[i]));
+		proto_write_json(b, v);
 	}
 	if (mine)
 		sbuf_adds(b, ",\"mine\":true");

@@ -25,7 +25,8 @@ enum role { ROLE_VIEWER, ROLE_MODERATOR, ROLE_PRESENTER };
 enum cmd_type {
 	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,
 	CMD_SIMILAR,	/* Surak's additions: approved questions like a draft, */
-	CMD_VARIANTS	/* and every variant of a question (moderators) */
+	CMD_VARIANTS,	/* every variant of a question (moderators), */
+	CMD_ROTATE	/* new keys for the room (moderators) */
 };
 
 enum action {
@@ -55,6 +56,7 @@ struct cmd {
 	long long variant;
 	char author[PROTO_ID_LEN + 1];	/* ban by author handle */
 	int open;		/* room: -1 unset, else 0/1 */
+	int rotate_mod, rotate_pres;	/* rotate_keys: which keys */
 	int moderation;
 };
 

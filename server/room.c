@@ -378,6 +378,8 @@ render(struct sbuf *out, json_t **evs, size_t n, enum view view,
 	for (i = 0; i < n; i++) {
 		struct coalesce *c;
 
+		if (strcmp(jstr(evs[i], "op"), "keys") == 0)
+			continue;	/* for hubs only */
 		if (strcmp(jstr(evs[i], "op"), "room") == 0) {
 			last_room = i;
 			continue;
@@ -398,7 +400,9 @@ render(struct sbuf *out, json_t **evs, size_t n, enum view view,
 		const char *op = jstr(ev, "op"), *emit = NULL;
 		struct coalesce *c;
 
-		if (strcmp(op, "room") == 0) {
+		if (strcmp(op, "keys") == 0) {
+			continue;
+		} else if (strcmp(op, "room") == 0) {
 			emit = i == last_room ? "room" : NULL;
 		} else {
 			qkey(key, sizeof(key), ev_qid(ev));
@@ -459,7 +463,7 @@ send_personal(struct room *rm, json_t **evs, size_t n, long long watermark)
 		const char *op = jstr(ev, "op");
 		struct slist *l;
 
-		if (strcmp(op, "room") == 0)
+		if (strcmp(op, "room") == 0 || strcmp(op, "keys") == 0)
 			continue;
 		qkey(key, sizeof(key), ev_qid(ev));
 		if (map_get(done, key))
@@ -600,6 +604,42 @@ add_mine_for_client(struct room *rm, const char *client, long long id)
 		room_add_mine(l->v[i], id);
 }
 
+/* A session admitted with a key that was just replaced is closed. */
+static int
+stale_key(const struct session *s, const json_t *ev)
+{
+	const char *by = jstr(ev, "by");
+
+	if (by && strcmp(by, s->client) == 0)
+		return 0;	/* the moderator who rotated them keeps working */
+	if (s->keykind == KEY_MODERATOR)
+		return s->keyver < jint(ev, "modver");
+	if (s->keykind == KEY_PRESENTER)
+		return s->keyver < jint(ev, "presver");
+	return 0;
+}
+
+static void
+close_stale_keys(struct room *rm, const json_t *ev)
+{
+	struct session *lists[3] = { rm->live[ROLE_MODERATOR], rm->live[ROLE_PRESENTER], rm->waiting };
+	struct session **victims = NULL, *s;
+	size_t n = 0, cap = 0, i, l;
+
+	for (l = 0; l < 3; l++)
+		for (s = lists[l]; s; s = s->next)
+			if (stale_key(s, ev)) {
+				if (n == cap)
+					victims = xrealloc(victims, (cap = cap ? cap * 2 : 8) * sizeof(*victims));
+				victims[n++] = s;
+			}
+	for (i = 0; i < n; i++) {
+		session_error(victims[i], NULL, "auth_failed", "the room's keys were replaced", 0);
+		session_close(victims[i], 4001, "keys rotated");
+	}
+	free(victims);
+}
+
 /* Applies one event to the copy; 0, or -1 on a gap (a reload is started). */
 static int
 apply(struct room *rm, json_t *ev)
@@ -638,7 +678,8 @@ apply(struct room *rm, json_t *ev)
 	} else if (strcmp(op, "room") == 0) {
 		json_decref(rm->meta);
 		rm->meta = json_incref(json_object_get(ev, "room"));
-	}
+	} else if (strcmp(op, "keys") == 0)
+		close_stale_keys(rm, ev);
 	if ((mine = jstr(ev, "mine")) != NULL)
 		add_mine_for_client(rm, mine, id);
 	rm->seq = (uint64_t)seq;

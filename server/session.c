@@ -26,10 +26,12 @@
 #include "metrics.h"
 #include "msg.h"
 #include "room.h"
+#include "screen.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
 
+#define WRITE_CLOSE ((enum lws_write_protocol)4)	/* see session_writeable() */
 #define INFLIGHT_PAUSE 64	/* commands awaiting Redis before reading pauses */
 #define INFLIGHT_RESUME 16
 
@@ -37,12 +39,18 @@ static const struct config *cfg;
 
 struct ask;
 
+/* New keys, in clear only between their creation and the first ack. */
+struct rotate {
+	char mod[AUTH_KEY_LEN + 1], pres[AUTH_KEY_LEN + 1];
+};
+
 struct pending {
 	struct session *s;
 	enum cmd_type type;
 	char rid[PROTO_MAX_RID * 4 + 1];
 	char key[PROTO_MAX_KEY + 1];	/* hello only; wiped after use */
 	struct ask *ask;		/* ask and similar: their state across round trips */
+	struct rotate *rotate;		/* rotate_keys: the new keys until the ack */
 };
 
 /*
@@ -57,6 +65,8 @@ struct ask {
 	char fp[DEDUPE_FP_LEN + 1];
 	struct dedupe_doc doc;
 	char *key;			/* the doc's key, stored with the question */
+	char *flags;			/* screening: "personal_data,profanity" */
+	char *masked;			/* the text with personal data masked, or "" */
 	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
 	int tries;
 };
@@ -234,11 +244,16 @@ session_close(struct session *s, int code, const char *reason)
 	if (s->state == SS_LIVE || s->state == SS_JOINING)
 		room_leave(s);
 	s->state = SS_CLOSING;
+	/* The peer's close acknowledgement must be readable. */
+	if (s->rx_paused) {
+		s->rx_paused = 0;
+		lws_rx_flow_control(s->wsi, 1);
+	}
 	s->close_code = code;
 	/* Copied: the reason may point into a Redis reply about to be freed. */
 	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
 	/* The queue (with the error that explains the close) drains first. */
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, 10);
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -250,8 +265,20 @@ session_writeable(struct session *s)
 
 	if (s->qlen == 0) {
 		if (s->state == SS_CLOSING) {
-			lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
-			    (unsigned char *)s->close_reason, strlen(s->close_reason));
+			/*
+			 * lws 4.1.6 drops the close frame of a close started by
+			 * returning -1 from WRITEABLE (the peer sees 1006), so
+			 * the frame is written here first. lws_write() takes
+			 * the close opcode as write type 4, which its header
+			 * keeps for LWS_WRITE_CLOSE without naming it.
+			 */
+			unsigned char frame[LWS_PRE + 2 + sizeof(s->close_reason)];
+			size_t rl = strlen(s->close_reason);
+
+			frame[LWS_PRE] = (unsigned char)(s->close_code >> 8);
+			frame[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
+			memcpy(frame + LWS_PRE + 2, s->close_reason, rl);
+			lws_write(s->wsi, frame + LWS_PRE, 2 + rl, WRITE_CLOSE);
 			return -1;
 		}
 		return 0;
@@ -303,6 +330,8 @@ ask_free(struct ask *a)
 	free(a->text);
 	free(a->name);
 	free(a->key);
+	free(a->flags);
+	free(a->masked);
 	dedupe_doc_free(&a->doc);
 	free(a);
 }
@@ -314,6 +343,10 @@ pending_done(struct pending *p)
 	struct session *s = p->s;
 
 	ask_free(p->ask);
+	if (p->rotate) {
+		OPENSSL_cleanse(p->rotate, sizeof(*p->rotate));
+		free(p->rotate);
+	}
 	if (p->type != CMD_HELLO) {
 		s->inflight--;
 		if (s->inflight <= INFLIGHT_RESUME && s->state == SS_LIVE)
@@ -411,6 +444,19 @@ run(struct session *s, const struct cmd *c, enum script_id script, int nargs,
 	}
 }
 
+/* Screens text: its flags ("" if none) and public text ("" if unchanged). */
+static void
+screen(const char *text, char **flags, char **masked)
+{
+	struct sbuf f = { 0 }, m = { 0 };
+
+	sbuf_init(&f, 32);
+	sbuf_init(&m, 16);
+	screen_flag_names(screen_text(text, strlen(text), &m), &f);
+	*flags = sbuf_steal(&f, NULL);
+	*masked = sbuf_steal(&m, NULL);
+}
+
 static struct ask *
 ask_new(const struct cmd *c)
 {
@@ -426,6 +472,7 @@ ask_new(const struct cmd *c)
 	sbuf_init(&b, 128);
 	dedupe_doc_key(&a->doc, &b);
 	a->key = sbuf_steal(&b, NULL);
+	screen(c->text, &a->flags, &a->masked);
 	for (i = 0; i < a->doc.nbands; i++) {
 		if (i)
 			strcat(a->bands, ",");
@@ -492,10 +539,11 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 {
 	struct session *s = p->s;
 	struct ask *a = p->ask;
-	char limit[16], tgt[24] = "", simtxt[16] = "";
-	const char *args[12];
+	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "";
+	const char *args[16];
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->ask_per_min_ip);
 	if (target > 0) {
 		snprintf(tgt, sizeof(tgt), "%lld", target);
 		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
@@ -512,7 +560,11 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 	args[9] = seen_qid;
 	args[10] = tgt;
 	args[11] = simtxt;
-	if (store_script(SCRIPT_ASK, s->room_id, 12, args, NULL, on_command, p) < 0) {
+	args[12] = a->flags;
+	args[13] = a->masked;
+	args[14] = s->ip;
+	args[15] = iplimit;
+	if (store_script(SCRIPT_ASK, s->room_id, 16, args, NULL, on_command, p) < 0) {
 		char rid[sizeof(p->rid)];
 
 		memcpy(rid, p->rid, sizeof(rid));
@@ -616,18 +668,21 @@ static void
 cmd_similar(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
-	char limit[16];
-	const char *args[6];
+	char limit[16], iplimit[16];
+	const char *args[8];
 
 	p->ask = ask_new(c);
 	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->similar_per_min_ip);
 	args[0] = "";
 	args[1] = p->ask->bands;
 	args[2] = "similar";
 	args[3] = s->client;
 	args[4] = limit;
 	args[5] = "60000";
-	if (store_script(SCRIPT_CANDIDATES, s->room_id, 6, args, NULL, on_similar, p) < 0) {
+	args[6] = s->ip;
+	args[7] = iplimit;
+	if (store_script(SCRIPT_CANDIDATES, s->room_id, 8, args, NULL, on_similar, p) < 0) {
 		pending_done(p);
 		unavailable(s, c->rid);
 	}
@@ -636,25 +691,33 @@ cmd_similar(struct session *s, const struct cmd *c)
 static void
 cmd_vote(struct session *s, const struct cmd *c)
 {
-	char id[24], limit[16];
-	const char *args[6];
+	char id[24], limit[16], iplimit[16], fresh[24], burst[16];
+	const char *args[10];
 
 	snprintf(id, sizeof(id), "%lld", c->id);
 	snprintf(limit, sizeof(limit), "%d", cfg->vote_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->vote_per_min_ip);
+	snprintf(fresh, sizeof(fresh), "%lld", (long long)cfg->fresh_client_s * 1000);
+	snprintf(burst, sizeof(burst), "%d", cfg->vote_burst);
 	args[0] = s->client;
 	args[1] = c->rid;
 	args[2] = id;
 	args[3] = c->type == CMD_VOTE ? "vote" : "unvote";
 	args[4] = limit;
 	args[5] = "60000";
-	run(s, c, SCRIPT_VOTE, 6, args);
+	args[6] = s->ip;
+	args[7] = iplimit;
+	args[8] = fresh;
+	args[9] = burst;
+	run(s, c, SCRIPT_VOTE, 10, args);
 }
 
 static void
 cmd_moderate(struct session *s, const struct cmd *c)
 {
 	char id[24], into[24], variant[24], fp[DEDUPE_FP_LEN + 1] = "";
-	const char *args[9];
+	char *flags = NULL, *masked = NULL;
+	const char *args[11];
 
 	if (s->role == ROLE_PRESENTER && c->action != ACT_ANSWER &&
 	    c->action != ACT_FEATURE && c->action != ACT_UNFEATURE) {
@@ -662,8 +725,10 @@ cmd_moderate(struct session *s, const struct cmd *c)
 		    "presenters may only answer, feature and unfeature", 0);
 		return;
 	}
-	if (c->action == ACT_EDIT)
+	if (c->action == ACT_EDIT) {
 		dedupe_fingerprint(c->text, strlen(c->text), fp);
+		screen(c->text, &flags, &masked);
+	}
 	snprintf(id, sizeof(id), "%lld", c->id);
 	snprintf(into, sizeof(into), "%lld", c->into);
 	snprintf(variant, sizeof(variant), "%lld", c->variant);
@@ -676,7 +741,11 @@ cmd_moderate(struct session *s, const struct cmd *c)
 	args[6] = fp;
 	args[7] = into;
 	args[8] = variant;
-	run(s, c, SCRIPT_MODERATE, 9, args);
+	args[9] = flags ? flags : "";
+	args[10] = masked ? masked : "";
+	run(s, c, SCRIPT_MODERATE, 11, args);
+	free(flags);
+	free(masked);
 }
 
 static void
@@ -716,6 +785,74 @@ cmd_variants(struct session *s, const struct cmd *c)
 
 	snprintf(id, sizeof(id), "%lld", c->id);
 	if (store_script(SCRIPT_VARIANTS, s->room_id, 1, args, NULL, on_variants, p) < 0) {
+		pending_done(p);
+		unavailable(s, c->rid);
+	}
+}
+
+static void
+on_rotated(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct rotate *k = p->rotate;
+	char rid[sizeof(p->rid)];
+	struct session *s = p->s;
+	struct sbuf b = { 0 };
+	const char *ack;
+	size_t len;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (s->wsi == NULL || check_redis_reply(s, rid, r) < 0 ||
+	    (ack = store_reply_str(r, 1, &len)) == NULL) {
+		pending_done(p);
+		return;
+	}
+	sbuf_init(&b, len + 128);
+	sbuf_add(&b, ack, len - 1);	/* without its closing brace */
+	/* The keys, in clear, only in this first answer (a replay has none). */
+	if (store_reply_int(r, 2) > 0) {
+		if (k->mod[0]) {
+			sbuf_adds(&b, ",\"moderator_key\":");
+			sbuf_json_strz(&b, k->mod);
+			if (s->keykind == KEY_MODERATOR)
+				s->keyver = store_reply_int(r, 2);
+		}
+		if (k->pres[0]) {
+			sbuf_adds(&b, ",\"presenter_key\":");
+			sbuf_json_strz(&b, k->pres);
+		}
+	}
+	sbuf_addc(&b, '}');
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	OPENSSL_cleanse(b.data, b.len);
+	sbuf_free(&b);
+	pending_done(p);
+}
+
+static void
+cmd_rotate(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+	struct rotate *k = p->rotate = xcalloc(1, sizeof(*k));
+	char modhash[AUTH_HASH_LEN + 1] = "", preshash[AUTH_HASH_LEN + 1] = "";
+	const char *args[5];
+
+	if ((c->rotate_mod && auth_new_key(k->mod) < 0) || (c->rotate_pres && auth_new_key(k->pres) < 0)) {
+		pending_done(p);
+		session_error(s, c->rid, "internal_error", "no randomness available", 0);
+		return;
+	}
+	if (k->mod[0])
+		auth_hash(k->mod, strlen(k->mod), modhash);
+	if (k->pres[0])
+		auth_hash(k->pres, strlen(k->pres), preshash);
+	args[0] = s->client;
+	args[1] = c->rid;
+	args[2] = c->rotate_mod && c->rotate_pres ? "both" : c->rotate_mod ? "moderator" : "presenter";
+	args[3] = modhash;
+	args[4] = preshash;
+	if (store_script(SCRIPT_ROTATE, s->room_id, 5, args, NULL, on_rotated, p) < 0) {
 		pending_done(p);
 		unavailable(s, c->rid);
 	}
@@ -798,8 +935,15 @@ on_hello(void *arg, redisReply *r)
 		/* Moderator key for moderators; either key for presenters. */
 		hash = store_reply_str(r, 4, NULL);
 		ok = auth_check(key, strlen(key), hash);
-		if (s->role == ROLE_PRESENTER)
-			ok |= auth_check(key, strlen(key), store_reply_str(r, 5, NULL));
+		if (ok) {
+			s->keykind = KEY_MODERATOR;
+			s->keyver = store_reply_int(r, 9);
+		} else if (s->role == ROLE_PRESENTER &&
+		    auth_check(key, strlen(key), store_reply_str(r, 5, NULL))) {
+			ok = 1;
+			s->keykind = KEY_PRESENTER;
+			s->keyver = store_reply_int(r, 10);
+		}
 		if (!ok) {
 			log_info("hello: wrong %s key for room %s from %s",
 			    proto_role_name(s->role), s->room_id, s->ip);
@@ -823,7 +967,7 @@ static void
 cmd_hello(struct session *s, struct cmd *c)
 {
 	struct pending *p;
-	const char *args[1];
+	const char *args[2];
 
 	s->role = c->role;
 	memcpy(s->client, c->client, sizeof(s->client));
@@ -836,8 +980,9 @@ cmd_hello(struct session *s, struct cmd *c)
 	memcpy(p->key, c->key, sizeof(p->key));
 	OPENSSL_cleanse(c->key, sizeof(c->key));
 	args[0] = s->client;
+	args[1] = s->role == ROLE_VIEWER ? "1" : "0";
 	pause_rx(s, 1);
-	if (store_script(SCRIPT_HELLO, s->room_id, 1, args, NULL, on_hello, p) < 0) {
+	if (store_script(SCRIPT_HELLO, s->room_id, 2, args, NULL, on_hello, p) < 0) {
 		pending_done(p);
 		hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
 	}
@@ -891,6 +1036,7 @@ dispatch(struct session *s, struct cmd *c)
 	case CMD_BAN:
 	case CMD_ROOM:
 	case CMD_VARIANTS:
+	case CMD_ROTATE:
 		if (s->role != ROLE_MODERATOR) {
 			session_error(s, c->rid, "not_allowed", "only moderators may do this", 0);
 			return;
@@ -899,6 +1045,8 @@ dispatch(struct session *s, struct cmd *c)
 			cmd_ban(s, c);
 		else if (c->type == CMD_ROOM)
 			cmd_room(s, c);
+		else if (c->type == CMD_ROTATE)
+			cmd_rotate(s, c);
 		else
 			cmd_variants(s, c);
 		return;

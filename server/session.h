@@ -17,6 +17,9 @@ struct msg;
 struct room;
 struct config;
 
+#define KEY_MODERATOR 1
+#define KEY_PRESENTER 2
+
 /* A small set of question ids (a client asks and votes a handful). */
 struct idset {
 	long long *v;
@@ -44,6 +47,8 @@ struct session {
 	char client[PROTO_ID_LEN + 1];
 	char ip[64];
 	char room_id[PROTO_ID_LEN + 1];
+	int keykind;		/* which key admitted it: 0 none, KEY_MODERATOR, KEY_PRESENTER */
+	long long keyver;	/* that key's version when it did */
 	struct room *room;	/* set from room_join() to room_leave() */
 	struct session *next, *prev;	/* in the room's list */
 

@@ -39,7 +39,7 @@
 static const char *const script_files[SCRIPT_COUNT] = {
 	"lua/create_room.lua", "lua/hello.lua", "lua/snapshot.lua", "lua/export.lua",
 	"lua/ask.lua", "lua/vote.lua", "lua/moderate.lua", "lua/ban.lua", "lua/room.lua",
-	"lua/candidates.lua", "lua/variants.lua", "lua/presence.lua",
+	"lua/candidates.lua", "lua/variants.lua", "lua/presence.lua", "lua/rotate.lua",
 };
 
 enum conn_state { C_DOWN, C_CONNECTING, C_SETUP, C_READY };

@@ -1,7 +1,10 @@
--- ask: ARGV[4..15] = client, rid, text (cleaned), name (cleaned, may be
+-- ask: ARGV[4..17] = client, rid, text (cleaned), name (cleaned, may be
 -- empty), fingerprint, asks allowed per window, window in ms,
 -- near-duplicate key, LSH bands, last question id seen by the look-up,
--- near-duplicate target id (or empty), its similarity.
+-- near-duplicate target id (or empty), its similarity, screening flags
+-- ("personal_data,profanity" or empty), the text as the public may read it
+-- (personal data masked; empty when nothing is masked), client IP, asks
+-- allowed per window per IP.
 --
 -- A question whose fingerprint is known is merged into the known one. A
 -- question the hub found to be a near-duplicate of `target` is merged into
@@ -13,6 +16,8 @@
 local client, rid, text, name, fp = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
 local nd, bands, seen_qid, target, sim = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
+local screen, masked = ARGV[16], ARGV[17]
+local ip, ip_limit = ARGV[18], tonumber(ARGV[19])
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0, 0} end
@@ -31,6 +36,7 @@ if q == nil and seen_qid ~= '' and bands ~= '' and newer_in_bands(bands, seen_qi
   return {'retry'}
 end
 local wait = limited('ask', client, limit, window)
+if wait == 0 and ip ~= '' then wait = limited('askip', ip, ip_limit, window) end
 if wait > 0 then return err('rate_limited', 'too many questions, wait a little', wait) end
 
 local handle = author_handle(client)
@@ -39,9 +45,10 @@ if q then
   id = q.id
   local was = q.status
   local qk = key('q', id)
+  local vflags = screen ~= '' and (',"flags":' .. flags_json({flags = screen})) or ''
   redis.call('RPUSH', key('q', id, 'var'), '{"text":' .. J(text) .. ',"name":' .. J(name ~= '' and name) ..
-    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. '}')
-  redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands))
+    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. vflags .. '}')
+  redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands, screen, masked))
   q.nvar = tostring(redis.call('HINCRBY', qk, 'nvar', 1))
   q.dups = tostring(redis.call('HINCRBY', qk, 'dups', 1))
   redis.call('HSETNX', key('fp'), fp, id)
@@ -57,7 +64,7 @@ else
   local status = m.moderation == '1' and 'pending' or 'approved'
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
-    fps = fp, flags = '', nvar = '0', nd = nd, bands = bands}
+    fps = fp, flags = screen, masked = masked, nvar = '0', nd = nd, bands = bands}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))

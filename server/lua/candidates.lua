@@ -1,6 +1,6 @@
--- candidates: ARGV[4..9] = fingerprint, LSH bands ("hex,hex,…"), mode
+-- candidates: ARGV[4..11] = fingerprint, LSH bands ("hex,hex,…"), mode
 -- ("ask" or "similar"), client, similar-requests allowed per window, window
--- in ms. Read-only for asks (similar counts against its rate limit).
+-- in ms, client IP, similar-requests allowed per window per IP. Read-only for asks (similar counts against its rate limit).
 -- Returns {"ok", last_qid, "fp"} when the fingerprint is known (an exact
 -- duplicate: no need to look further), else {"ok", last_qid, "",
 -- {{id, status, {key…}}…}}: the live questions sharing a band, those
@@ -11,6 +11,9 @@ local m = meta()
 if m == nil then return err('no_room', 'no such room') end
 if mode == 'similar' then
   local wait = limited('similar', client, tonumber(ARGV[8]), tonumber(ARGV[9]))
+  if wait == 0 and ARGV[10] ~= '' then
+    wait = limited('similarip', ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[9]))
+  end
   if wait > 0 then return err('rate_limited', 'too many look-ups, wait a little', wait) end
 elseif fp ~= '' and redis.call('HEXISTS', key('fp'), fp) == 1 then
   return {'ok', m.qid, 'fp'}

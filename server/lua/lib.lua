@@ -75,9 +75,15 @@ end
 
 local VISIBLE = {approved = true, answered = true}
 
+-- What the public reads: personal data masked.
+local function public_text(q)
+  if q.masked and q.masked ~= '' then return q.masked end
+  return q.text
+end
+
 -- The fields every role may see, without the closing brace.
-local function q_public(q, featured)
-  return '{"id":' .. q.id .. ',"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
+local function q_public(q, featured, text)
+  return '{"id":' .. q.id .. ',"text":' .. J(text or public_text(q)) .. ',"name":' .. J(q.name ~= '' and q.name) ..
     ',"status":' .. J(q.status) .. ',"featured":' .. bool(featured == q.id) ..
     ',"votes":' .. q.votes .. ',"dups":' .. q.dups .. ',"score":' .. q.score ..
     ',"created":' .. q.created .. ',"updated":' .. q.updated
@@ -104,11 +110,14 @@ local function q_full(q, featured, all_variants)
   local n = tonumber(q.nvar or '0')
   local from = 0
   if not all_variants and n > VAR_INLINE then from = n - VAR_INLINE end
-  local s = q_public(q, featured) .. ',"author":' .. J(q.ah) .. ',"flags":' .. flags_json(q) ..
+  local s = q_public(q, featured, q.text) .. ',"author":' .. J(q.ah) .. ',"flags":' .. flags_json(q) ..
     ',"variants":' .. variants_json(q, from) .. ',"nvariants":' .. n
+  if q.masked and q.masked ~= '' then s = s .. ',"public_text":' .. J(q.masked) end
   if q.into and q.into ~= '' then s = s .. ',"merged_into":' .. q.into end
   if q.split_from and q.split_from ~= '' then s = s .. ',"split_from":' .. q.split_from end
   if q.orig and q.orig ~= '' then s = s .. ',"original_text":' .. J(q.orig) end
+  local held = redis.call('SCARD', key('q', q.id, 'held'))
+  if held > 0 then s = s .. ',"held_votes":' .. held end
   return s .. '}'
 end
 
@@ -262,14 +271,33 @@ local function live_question(id)
   return live and question(live)
 end
 
--- A variant's hidden half: who asked it and what it indexes.
-local function variant_meta(client, fp, nd, bands)
-  return cjson.encode({c = client, f = fp or '', k = nd or '', b = bands or ''})
+-- A variant's hidden half: who asked it, what it indexes, how it screened.
+local function variant_meta(client, fp, nd, bands, screen, masked)
+  return cjson.encode({c = client, f = fp or '', k = nd or '', b = bands or '',
+    s = screen or '', m = masked or ''})
 end
 
 local function variant_client(s)
   if string.sub(s, 1, 1) == '{' then return cjson.decode(s).c end
   return s
+end
+
+-- Replaces the flags that screening sets, keeping the others.
+local function set_screen_flags(q, screen)
+  local keep = {}
+  for f in string.gmatch(q.flags or '', '[^,]+') do
+    if f ~= 'personal_data' and f ~= 'profanity' then keep[#keep + 1] = f end
+  end
+  for f in string.gmatch(screen or '', '[^,]+') do keep[#keep + 1] = f end
+  q.flags = table.concat(keep, ',')
+end
+
+local function add_flag(q, flag)
+  for f in string.gmatch(q.flags or '', '[^,]+') do
+    if f == flag then return false end
+  end
+  q.flags = (q.flags and q.flags ~= '') and (q.flags .. ',' .. flag) or flag
+  return true
 end
 
 local function author_handle(client)

@@ -1,9 +1,11 @@
--- moderate: ARGV[4..12] = client, rid, role, question id, action, text and
--- fingerprint (edit), target id (merge), variant index (split).
+-- moderate: ARGV[4..14] = client, rid, role, question id, action, text and
+-- fingerprint (edit), target id (merge), variant index (split), screening
+-- flags and masked text (edit).
 -- Presenters may only answer, feature and unfeature (the hub checks too).
 -- Returns {"ok", ack_json, id}.
 local client, rid, role, id, action = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local text, fp, into, variant = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
+local screen, masked = ARGV[13], ARGV[14]
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0} end
@@ -55,7 +57,9 @@ elseif action == 'edit' then
   local qk = key('q', id)
   if q.orig == nil or q.orig == '' then redis.call('HSET', qk, 'orig', q.text); q.orig = q.text end
   q.text = text
-  redis.call('HSET', qk, 'text', text)
+  q.masked = masked
+  set_screen_flags(q, screen)
+  redis.call('HSET', qk, 'text', text, 'masked', masked, 'flags', q.flags)
   if redis.call('HSETNX', key('fp'), fp, id) == 1 then
     q.fps = (q.fps or '') .. ',' .. fp
     redis.call('HSET', qk, 'fps', q.fps)
@@ -68,7 +72,7 @@ elseif action == 'merge' then
   -- The source becomes a variant of the target, followed by its own variants.
   redis.call('RPUSH', key('q', into, 'var'), '{"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
     ',"created":' .. q.created .. ',"author":' .. J(q.ah) .. ',"similarity":null}')
-  redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands))
+  redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands, q.flags, q.masked))
   local vs = redis.call('LRANGE', key('q', id, 'var'), 0, -1)
   local vc = redis.call('LRANGE', key('q', id, 'varc'), 0, -1)
   if #vs > 0 then
@@ -132,7 +136,8 @@ elseif action == 'split' then
   if name == nil or name == cjson.null then name = '' end
   local nq = {id = nid, text = v.text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = string.format('%.0f', v.created), updated = NOW, author = c, ah = v.author or '',
-    fp = vm.f or '', fps = vm.f or '', flags = '', nvar = '0', split_from = id, nd = vm.k or '', bands = vm.b or ''}
+    fp = vm.f or '', fps = vm.f or '', flags = vm.s or '', masked = vm.m or '', nvar = '0', split_from = id,
+    nd = vm.k or '', bands = vm.b or ''}
   local flat = {}
   for k, val in pairs(nq) do flat[#flat + 1] = k; flat[#flat + 1] = val end
   redis.call('HSET', key('q', nid), unpack(flat))

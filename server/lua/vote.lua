@@ -1,9 +1,15 @@
--- vote: ARGV[4..9] = client, rid, question id, "vote" or "unvote", votes
--- allowed per window, window in ms. One vote per client per question; a
--- client that asked the question (or a duplicate of it) already counts.
+-- vote: ARGV[4..14] = client, rid, question id, "vote" or "unvote", votes
+-- allowed per window per client, window in ms, client IP, votes allowed
+-- per window per IP, how new (ms) a client is "fresh", how many fresh
+-- votes on one question within a minute make a burst.
+-- One vote per client per question; a client that asked the question (or a
+-- duplicate of it) already counts. In a burst of votes from fresh clients
+-- the question is flagged "vote_burst" for moderators and the further fresh
+-- votes are held: recorded, not counted in votes or score.
 -- Returns {"ok", ack_json, id}.
 local client, rid, id, dir = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local limit, window = tonumber(ARGV[8]), tonumber(ARGV[9])
+local ip, ip_limit, fresh_ms, burst = ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0} end
@@ -14,17 +20,34 @@ if q == nil or (q.into and q.into ~= '') or not VISIBLE[q.status] then
   return err('no_question', 'no such question')
 end
 local wait = limited('vote', client, limit, window)
+if wait == 0 and ip ~= '' then wait = limited('voteip', ip, ip_limit, window) end
 if wait > 0 then return err('rate_limited', 'too many votes, wait a little', wait) end
 
-local vk, voters = key('voted', client), key('q', id, 'voters')
+local vk, voters, held = key('voted', client), key('q', id, 'voters'), key('q', id, 'held')
 local changed = false
 if dir == 'vote' then
   if redis.call('SADD', vk, id) == 1 then
-    changed = redis.call('SADD', voters, client) == 1
+    local seen = tonumber(redis.call('HGET', key('seen'), client) or '0')
+    local fresh = seen == 0 or tonumber(NOW) - seen < fresh_ms
+    local bursting = false
+    if fresh then
+      local fk = key('q', id, 'fresh')
+      local n = redis.call('INCR', fk)
+      if n == 1 then redis.call('PEXPIRE', fk, 60000) end
+      bursting = n > burst
+    end
+    if bursting then
+      -- Held: moderators see the count grow (an event), the score does not.
+      changed = redis.call('SADD', held, client) == 1
+      if add_flag(q, 'vote_burst') then redis.call('HSET', key('q', id), 'flags', q.flags) end
+    else
+      changed = redis.call('SADD', voters, client) == 1
+    end
   end
 else
   if redis.call('SREM', vk, id) == 1 and redis.call('SISMEMBER', key('mine', client), id) == 0 then
     changed = redis.call('SREM', voters, client) == 1
+    redis.call('SREM', held, client)
   end
 end
 if changed then

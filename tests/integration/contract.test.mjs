@@ -76,7 +76,7 @@ test('hello is refused with no_room, auth_failed or bad_request, then closed', a
   for (const [hello, code] of cases) {
     const c = await connect(hubA, null, { allowClose: true });
     await assert.rejects(c.hello(hello), (e) => e.reply?.code === code);
-    await c.waitClose();
+    assert.equal((await c.waitClose()).code, 1008, 'closed with a policy violation');
   }
 });
 

@@ -1,0 +1,30 @@
+/*
+ * screen: what a question contains that a person should see before the
+ * public does. Personal data (phone numbers, 12-digit IIN, e-mail
+ * addresses) is flagged and masked in the public's copy; profanity
+ * (data/profanity.txt) is flagged for moderators.
+ */
+#ifndef SURAK_SCREEN_H
+#define SURAK_SCREEN_H
+
+#include <stddef.h>
+
+#define SCREEN_PERSONAL 1u	/* flag "personal_data" */
+#define SCREEN_PROFANITY 2u	/* flag "profanity" */
+
+struct sbuf;
+
+int screen_init(void);
+void screen_free(void);
+
+/*
+ * Screens text (cleaned user text). Returns SCREEN_* flags. When personal
+ * data is found, masked receives the text with each piece replaced by
+ * "•••"; otherwise masked is left empty.
+ */
+unsigned screen_text(const char *text, size_t len, struct sbuf *masked);
+
+/* "personal_data,profanity" for the flags set (empty string for none). */
+void screen_flag_names(unsigned flags, struct sbuf *out);
+
+#endif
