@@ -3,10 +3,12 @@
 #   make run      install what is missing, build, start Redis and the hub
 #   make test     the same set-up, then every test suite
 #   make bench    the benchmarks (not part of make test)
+#   make fuzz     the libFuzzer targets, FUZZ_SECONDS (60) each
 #   make screenshots  copy the pages photographed by the last test run into docs/
 #   make          just build build/surak
 #
-# `make SANITIZER=address,undefined` builds into build/san/ instead.
+# `make SANITIZER=address,undefined` builds into build/san/ instead, and
+# `make FUZZ=1` (clang, libFuzzer, ASan, UBSan) into build/fuzz/.
 
 CC ?= gcc
 SANITIZER ?=
@@ -21,7 +23,12 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) -Iserver -I$(BUILD)/gen
 LDLIBS += $(PKG_LIBS) -lstemmer -lm
 
-ifeq ($(SANITIZER),)
+ifeq ($(FUZZ),1)
+CC := clang
+BUILD := build/fuzz
+CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+else ifeq ($(SANITIZER),)
 BUILD := build
 else
 BUILD := build/san
@@ -36,6 +43,8 @@ LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
 
 # `make V=1` shows the full compiler command lines.
 ifeq ($(V),1)
@@ -44,7 +53,7 @@ else
 Q := @
 endif
 
-.PHONY: all san deps run test unit bench screenshots clean
+.PHONY: all san fuzzers deps run test unit bench fuzz screenshots clean
 all: $(BUILD)/surak
 
 $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
@@ -67,6 +76,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJS) | $(BUILD)/tests
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(OBJS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(OBJS) $(LDLIBS)
+
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
@@ -75,6 +88,10 @@ unit: $(UNIT)
 # The sanitizer build of the hub and of the unit tests.
 san:
 	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined build/san/surak unit
+
+# The libFuzzer targets (tests/fuzz/).
+fuzzers:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(patsubst build/%,build/fuzz/%,$(FUZZERS))
 
 deps:
 	$(Q)scripts/deps.sh run
@@ -87,12 +104,18 @@ test:
 	$(Q)scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)$(MAKE) --no-print-directory san
+	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)tests/run.sh
 
 bench:
 	$(Q)scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
+
+fuzz:
+	$(Q)scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
 
 screenshots:
 	cp tests/out/screenshots/viewer-phone.png tests/out/screenshots/moderator-desktop.png \

@@ -9,7 +9,7 @@ profile=${1:-run}
 pkgs=(gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libjansson-dev
 	libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev libqrencode-dev redis-server redis-tools curl)
 if [ "$profile" = test ]; then
-	pkgs+=(libcmocka-dev chromium docker-compose zbar-tools librsvg2-bin)
+	pkgs+=(libcmocka-dev clang libclang-rt-14-dev chromium docker-compose zbar-tools librsvg2-bin)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi

@@ -826,6 +826,8 @@ trigram_set(const struct dedupe_doc *d, struct trigrams *t)
 
 	memset(t, 0, sizeof(*t));
 	each_trigram(d, trigram_add, t);
+	if (t->n == 0)
+		return;		/* t->v is NULL, which qsort() must not be given */
 	qsort(t->v, t->n, sizeof(*t->v), u64_cmp);
 	for (i = 0; i < t->n; i++)
 		if (k == 0 || t->v[k - 1] != t->v[i])
@@ -858,18 +860,16 @@ dice(const struct dedupe_doc *a, const struct dedupe_doc *b)
 	return r;
 }
 
-int
-dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
+/*
+ * 1 when every content word of a finds its own word in b (one-to-one as
+ * far as it goes), and every word of b left over repeats one of a.
+ */
+static int
+covers(const struct dedupe_doc *a, const struct dedupe_doc *b)
 {
 	int used[DEDUPE_MAX_TOKENS] = { 0 };
 	size_t i, j;
 
-	if (a->nnum != b->nnum || a->ntok == 0 || b->ntok == 0)
-		return 0;
-	for (i = 0; i < a->nnum; i++)
-		if (strcmp(a->num[i], b->num[i]) != 0)
-			return 0;
-	/* Every content word on each side must find its word on the other. */
 	for (i = 0; i < a->ntok; i++) {
 		for (j = 0; j < b->ntok; j++)
 			if (!used[j] && same_word(a, i, b, j))
@@ -881,14 +881,31 @@ dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
 	for (j = 0; j < b->ntok; j++) {
 		if (used[j])
 			continue;
-		/* A repeated word on b's side may match one already used. */
 		for (i = 0; i < a->ntok; i++)
 			if (same_word(a, i, b, j))
 				break;
 		if (i == a->ntok)
 			return 0;
 	}
-	return !opposite(a, b);
+	return 1;
+}
+
+/*
+ * Checked both ways, so that the answer does not depend on which of two
+ * questions arrived first (the matching is greedy, so one way alone is not
+ * symmetric: "салынады салынадшан" against "салынады").
+ */
+int
+dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	size_t i;
+
+	if (a->nnum != b->nnum || a->ntok == 0 || b->ntok == 0)
+		return 0;
+	for (i = 0; i < a->nnum; i++)
+		if (strcmp(a->num[i], b->num[i]) != 0)
+			return 0;
+	return covers(a, b) && covers(b, a) && !opposite(a, b);
 }
 
 double

@@ -90,6 +90,12 @@ fail(struct proto_error *e, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	/*
+	 * The message goes back in a text frame, which must be UTF-8: jansson
+	 * quotes the bytes near a syntax error, and either it or the cut at
+	 * sizeof(message) can split a character.
+	 */
+	text_utf8_repair(e->message, strlen(e->message));
 	return -1;
 }
 

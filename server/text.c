@@ -69,19 +69,23 @@ is_space_like(utf8proc_int32_t cp, utf8proc_category_t cat)
 long
 text_clean(const char *s, size_t n, struct sbuf *out)
 {
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t len, i = 0;
 	long kept = 0;
 	int space = 0, marks = 0;
 
 	sbuf_reset(out);
-	len = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &nfc,
-	    UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-	if (len < 0)
+	if (!text_utf8_valid(s, n))
 		return -1;
-	while (i < len) {
+	/*
+	 * Filter first, compose after: removing a character can bring a base
+	 * letter and a combining mark together, and composing them last is
+	 * what makes cleaning idempotent (clean(clean(x)) == clean(x)).
+	 */
+	while ((size_t)i < n) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(nfc + i, len - i, &cp);
+		utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)n - i, &cp);
 		utf8proc_category_t cat;
 
 		if (k <= 0)
@@ -110,8 +114,36 @@ text_clean(const char *s, size_t n, struct sbuf *out)
 		put_cp(out, cp);
 		kept++;
 	}
+	if (out->len == 0)
+		return 0;
+	len = utf8proc_map((const utf8proc_uint8_t *)out->data, (utf8proc_ssize_t)out->len,
+	    &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (len < 0)
+		return -1;
+	sbuf_reset(out);
+	sbuf_add(out, nfc, (size_t)len);
 	free(nfc);
-	return kept;
+	return (long)text_chars(out->data, out->len);
+}
+
+size_t
+text_utf8_repair(char *s, size_t n)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0, fixed = 0;
+
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = p[i] < 0x80 ? 1 :
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+
+		if (k < 0 || (p[i] >= 0x80 && cp < 0)) {
+			s[i++] = '?';
+			fixed++;
+		} else
+			i += (size_t)k;
+	}
+	return fixed;
 }
 
 /* Kazakh letters and ё, folded to the Russian letter residents type instead. */

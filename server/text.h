@@ -14,15 +14,21 @@ struct sbuf;
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int text_utf8_valid(const char *s, size_t n);
 
+/*
+ * Replaces, in place, every byte of s[0..n) that is not part of well-formed
+ * UTF-8 by '?'. Returns how many were replaced.
+ */
+size_t text_utf8_repair(char *s, size_t n);
+
 /* Number of code points in valid UTF-8. */
 size_t text_chars(const char *s, size_t n);
 
 /*
- * Cleans user text for storage: NFC, control and format characters
- * (bidi overrides, zero-width marks, NUL) removed, runs of white space
- * collapsed to one space, ends trimmed, stacks of more than four combining
- * marks cut. Writes into out (reset first) and returns the number of code
- * points kept, or -1 if s is not valid UTF-8.
+ * Cleans user text for storage: control and format characters (bidi
+ * overrides, zero-width marks, NUL) removed, runs of white space collapsed
+ * to one space, ends trimmed, stacks of more than four combining marks
+ * cut, then NFC. Idempotent. Writes into out (reset first) and returns the
+ * number of code points kept, or -1 if s is not valid UTF-8.
  */
 long text_clean(const char *s, size_t n, struct sbuf *out);
 

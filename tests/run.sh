@@ -3,7 +3,8 @@
 #   1. C unit tests (cmocka), plain and under ASan/UBSan
 #   2. integration tests: real redis-server, real hub processes, real WebSockets
 #   3. browser tests: Debian's Chromium driven by playwright-core
-#   4. docker-compose.yml validity
+#   4. the libFuzzer targets, a short run each (make fuzz runs them longer)
+#   5. docker-compose.yml validity
 # Full output goes to tests/out/; a failing suite's output is also shown.
 set -u
 cd "$(dirname "$0")/.."
@@ -66,6 +67,15 @@ for t in build/san/tests/test_*; do unit "$t" "$(basename "$t") (asan+ubsan)"; d
 
 SURAK_BIN=build/san/surak node_suite "integration (hub under asan+ubsan)" tests/integration/*.test.mjs
 node_suite "browser (chromium)" tests/browser/*.test.mjs
+
+# Each fuzz target replays its regressions, then fuzzes for FUZZ_SMOKE seconds.
+scripts/fuzz.sh "${FUZZ_SMOKE:-20}" >"$out/fuzz.log" 2>&1
+fp=$(grep -c ': no failure$' "$out/fuzz.log" || true)
+ff=$(grep -c ' FAILED ' "$out/fuzz.log" || true)
+if [ "$fp" -eq 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi
+printf '%-40s %s passed, %s failed\n' "fuzz (libFuzzer, asan+ubsan)" "$fp" "$ff"
+sed 's/^/  /' "$out/fuzz.log"
+passed=$((passed + fp)); failed=$((failed + ff))
 
 printf '%-40s ' "docker-compose config"
 if SURAK_ADMIN_TOKEN=check-only-token-0000 docker-compose -f docker-compose.yml config -q >"$out/compose.log" 2>&1; then

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "text.h"
 #include "util.h"
 
 static struct cmd c;
@@ -161,6 +162,9 @@ malformed(void **state)
 	refused("{\"type\":7}", "bad_request");
 	refused("{\"type\":\"ask\",\"type\":\"vote\"}", "bad_json");		/* duplicate key */
 	refused("{\"type\":\"ask\",\"rid\":\"a\",\"text\":\"a\\u0000b\"}", "bad_json");
+	/* jansson quotes the bytes near the error; the message stays UTF-8 (fuzz_proto). */
+	refused("{\"\\u000\xD7\x87t\":1}", "bad_json");
+	assert_true(text_utf8_valid(e.message, strlen(e.message)));
 	refused("{\"type\":\"launch\",\"rid\":\"r7\"}", "unknown_type");
 	assert_true(e.has_rid);
 	assert_string_equal(e.rid, "r7");

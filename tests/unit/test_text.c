@@ -81,6 +81,23 @@ cleaning(void **state)
 	assert_string_equal(clean("x\xCC\x81\xCC\x81\xCC\x81\xCC\x81\xCC\x81\xCC\x81"),
 	    "x\xCC\x81\xCC\x81\xCC\x81\xCC\x81");
 	assert_null(clean("bad\xC0\xAF"));
+	/*
+	 * Removing a character can bring a letter and a combining mark together:
+	 * they are composed, so that cleaning twice gives what cleaning once did
+	 * (found by fuzz_text).
+	 */
+	assert_string_equal(clean("\xCC\x80" "A\x01\xCC\x80" "A"), "\xC3\x80" "A");
+}
+
+static void
+repairing(void **state)
+{
+	char s[] = "ok \xD0\xBF\xD1 \xFF end \xD0";
+
+	(void)state;
+	assert_int_equal(text_utf8_repair(s, strlen(s)), 3);
+	assert_string_equal(s, "ok \xD0\xBF? ? end ?");
+	assert_true(text_utf8_valid(s, strlen(s)));
 }
 
 static void
@@ -148,6 +165,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(cleaning),
+		cmocka_unit_test(repairing),
 		cmocka_unit_test(folding),
 		cmocka_unit_test(fingerprints),
 		cmocka_unit_test(greetings_and_thanks),
