@@ -428,14 +428,6 @@ is_number_word(const struct span *t)
 	return 0;
 }
 
-static int
-span_cmp(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-
-	return strcmp(x, y);
-}
-
 /* Code points of a UTF-8 token, at most MAX_CP. */
 static size_t
 decode(const char *s, int32_t *cp)
@@ -544,7 +536,9 @@ add_token(struct sbuf *b, size_t *off, size_t *n, const char *s, size_t len)
 }
 
 /*
- * Points the doc's token arrays into its buffer and sorts the numbers.
+ * Points the doc's token arrays into its buffer. Numbers keep the order
+ * they appear in: "школа 17, кабинет 5" and "школа 5, кабинет 17" ask about
+ * different places, so the guard compares them in order, not as a set.
  * Only a doc built from text gets its bands (a parsed key is compared,
  * never indexed, and MinHash is the costly part).
  */
@@ -561,7 +555,6 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 	}
 	for (i = 0; i < d->nnum; i++)
 		d->num[i] = d->buf + noff[i];
-	qsort(d->num, d->nnum, sizeof(d->num[0]), span_cmp);
 	if (bands)
 		make_bands(d);
 }

@@ -46,7 +46,7 @@ struct dedupe_doc {
 	const char *tok[DEDUPE_MAX_TOKENS];	/* stems of the content words */
 	const char *word[DEDUPE_MAX_TOKENS];	/* the words themselves (folded) */
 	size_t ntok;
-	const char *num[DEDUPE_MAX_TOKENS];	/* numbers, sorted */
+	const char *num[DEDUPE_MAX_TOKENS];	/* numbers, in the order they appear */
 	size_t nnum;
 	int nbands;		/* 0 when there is nothing to index */
 	char band[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
