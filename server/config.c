@@ -68,7 +68,7 @@ static const struct opt opts[] = {
 	{ "redis-timeout-ms", "SURAK_REDIS_TIMEOUT_MS", OPT_INT, OFF(redis_timeout_ms), "2000", 100, 600000,
 	  "a Redis reply later than this marks Redis as down" },
 	{ "handshake-timeout", "SURAK_HANDSHAKE_TIMEOUT", OPT_INT, OFF(handshake_timeout_s), "10", 1, 3600,
-	  "seconds allowed to finish an HTTP request or WebSocket handshake" },
+	  "seconds allowed to finish an HTTP request, or a WebSocket handshake and its hello" },
 	{ "trust-proxy", "SURAK_TRUST_PROXY", OPT_BOOL, OFF(trust_proxy), "0", 0, 1,
 	  "take the client address from X-Forwarded-For (behind a proxy)" },
 	{ "log-level", "SURAK_LOG_LEVEL", OPT_LEVEL, OFF(log_level), "info", 0, 0,

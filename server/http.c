@@ -61,6 +61,7 @@ struct http_conn {
 	size_t resp_len, resp_off;
 	int ready, headers_sent;
 	char disposition[128];
+	uint64_t started;	/* when the request's headers were complete */
 };
 
 void
@@ -747,13 +748,28 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* A WebSocket without the qa.v1 subprotocol lands here: refuse it. */
 		metrics.connections_refused++;
 		return -1;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		/*
+		 * A connection that sends nothing, or its headers a byte at a
+		 * time, has --handshake-timeout to finish them.
+		 */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, cfg->handshake_timeout_s);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		conn_reset(hc);
+		hc->started = now_ms();
 		snprintf(hc->path, sizeof(hc->path), "%s", (const char *)in);
 		if (route(wsi, hc) < 0)
 			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
+		/*
+		 * lws restarts its content timeout at every chunk, so a body
+		 * sent a byte at a time would never end: the whole body has
+		 * --handshake-timeout.
+		 */
+		if (now_ms() - hc->started > (uint64_t)cfg->handshake_timeout_s * 1000)
+			return -1;
 		if (len == 0 || hc->ready)
 			return 0;
 		if (hc->body_len + len > MAX_BODY) {

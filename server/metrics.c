@@ -96,6 +96,9 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_bytes_out_total", "WebSocket payload bytes written.", metrics.bytes_out);
 	counter(o, "surak_slow_resyncs_total",
 	    "Sessions whose queue overflowed and were sent a fresh snapshot.", metrics.slow_resyncs);
+	counter(o, "surak_slow_closes_total",
+	    "Sessions closed because their queue overflowed again before that snapshot was written.",
+	    metrics.slow_closes);
 	gauge(o, "surak_messages_live", "Serialised frames held in memory.", msg_live());
 	counter(o, "surak_http_requests_total", "HTTP requests served.", metrics.http_requests);
 	gauge(o, "surak_redis_up", "1 while Redis accepts commands from this hub.", metrics.redis_up);

@@ -10,7 +10,9 @@
  * Writes happen only in session_writeable() (LWS_CALLBACK_SERVER_WRITEABLE),
  * one frame per call. The queue holds shared messages; when it would grow
  * past --queue the session is reset to a fresh snapshot (room_resync()),
- * so a slow reader costs a bounded amount of memory.
+ * and if it overflows again before that snapshot was even written, the
+ * connection is closed (1008 "too slow"): a slow reader costs a bounded
+ * amount of memory, and one that stopped reading is let go.
  */
 #include "session.h"
 
@@ -141,6 +143,8 @@ session_open(struct lws *wsi, const char *ip)
 	s->refs = 1;
 	snprintf(s->ip, sizeof(s->ip), "%s", ip);
 	metrics.connections_total++;
+	/* A connection that never says hello is cut like a stalled handshake. */
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, cfg->handshake_timeout_s);
 	return s;
 }
 
@@ -191,11 +195,17 @@ session_send(struct session *s, struct msg *m)
 		struct msg **q;
 
 		if (s->qcap >= (unsigned)cfg->queue_max) {
-			/* Too far behind: start it over from a snapshot. */
-			if (s->state == SS_LIVE && s->room) {
+			/*
+			 * Too far behind: start it over from a snapshot, unless
+			 * it has not even taken the last one; then it is not
+			 * reading at all, and holding frames for it is waste.
+			 */
+			if (s->state == SS_LIVE && s->room && s->written >= s->resync_at) {
 				room_resync(s);
+				s->resync_at = s->written + 1;
 				return;
 			}
+			metrics.slow_closes++;
 			session_close(s, 1008, "too slow");
 			return;
 		}
@@ -287,6 +297,7 @@ session_writeable(struct session *s)
 	s->qhead = (s->qhead + 1) % s->qcap;
 	s->qlen--;
 	n = lws_write(s->wsi, m->data, m->len, LWS_WRITE_TEXT);
+	s->written++;
 	metrics.frames_out++;
 	metrics.bytes_out += m->len;
 	msg_unref(m);
@@ -969,6 +980,7 @@ cmd_hello(struct session *s, struct cmd *c)
 	struct pending *p;
 	const char *args[2];
 
+	lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
 	s->role = c->role;
 	memcpy(s->client, c->client, sizeof(s->client));
 	memcpy(s->room_id, c->room, sizeof(s->room_id));

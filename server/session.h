@@ -63,6 +63,8 @@ struct session {
 	/* outgoing frames, a ring of shared messages */
 	struct msg **q;
 	unsigned qhead, qlen, qcap;
+	uint64_t written;	/* frames handed to lws so far */
+	uint64_t resync_at;	/* the frame number of the last resync's snapshot */
 	int rx_paused;
 	int counted;		/* in metrics.connections */
 	unsigned inflight;	/* commands awaiting Redis */

@@ -250,6 +250,8 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	info.foreign_loops = loops;
 	info.timeout_secs = (unsigned)cfg->handshake_timeout_s;
+	/* Headers that never finish (slowloris) are cut after the same time. */
+	info.timeout_secs_ah_idle = (unsigned)cfg->handshake_timeout_s;
 	info.retry_and_idle_policy = &idle_policy;
 	info.server_string = "surak";
 	info.pt_serv_buf_size = 32 * 1024;

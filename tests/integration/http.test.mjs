@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, ADMIN_TOKEN,
+  Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil, ADMIN_TOKEN,
 } from '../lib/harness.mjs';
 
 let redis, hub, room;
@@ -172,11 +172,9 @@ test('connections per IP are capped; others still connect', async () => {
     assert.equal(other.welcome.type, 'welcome');
     other.close();
     held.pop().close();
-    const again = await (async () => {
-      for (;;) {
-        try { return await Client.connect(h3, viewerHello('http-room')); } catch { /* not yet freed */ }
-      }
-    })();
+    // The freed slot is usable as soon as the hub has seen the close.
+    const again = await waitUntil('a slot freed by the close',
+      () => Client.connect(h3, viewerHello('http-room')), 5000, 20);
     held.push(again);
   } finally {
     for (const c of held) c.close();

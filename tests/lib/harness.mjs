@@ -16,6 +16,9 @@ import WebSocket from 'ws';
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, '..', '..');
 export const HUB_BIN = process.env.SURAK_BIN || join(ROOT, 'build', 'san', 'surak');
+// The release build, for tests that measure memory (the sanitizers' own
+// bookkeeping would hide what the hub holds).
+export const RELEASE_BIN = join(ROOT, 'build', 'surak');
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
 
 export async function waitUntil(what, fn, timeoutMs = 5000, everyMs = 20) {
@@ -130,7 +133,7 @@ export class Hub {
     const fd = openSync(this.logFile, 'a');
     const args = ['--port', String(this.port), '--redis', this.redisUrl,
       '--web', join(ROOT, 'web'), ...(this.opts.args || [])];
-    this.proc = spawn(HUB_BIN, args, {
+    this.proc = spawn(this.opts.bin || HUB_BIN, args, {
       stdio: ['ignore', fd, fd],
       env: {
         ...process.env,
@@ -157,6 +160,20 @@ export class Hub {
 
   log() {
     try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
+  }
+
+  // Resident memory of the hub process, in KiB.
+  rssKiB() {
+    const m = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return Number(m[1]);
+  }
+
+  // One sample of GET /metrics, by its full name: 'surak_acks_total' or
+  // 'surak_connections{role="viewer"}'.
+  async metric(sample) {
+    const text = await (await fetch(this.url + '/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(sample + ' '));
+    return line === undefined ? undefined : Number(line.slice(sample.length + 1));
   }
 
   // Fails if the sanitizers reported anything so far.
