@@ -76,7 +76,10 @@ else
   emit_upsert(q, m.featured, '', client)
   dup = 0
 end
+-- seq: the room's seq after this change, so that a client which has
+-- already applied that event (or a later one) keeps what it has.
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. id .. ',"duplicate_of":' ..
-  (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"q":' .. q_mine(q, m.featured, client) .. '}'
+  (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"seq":' ..
+  redis.call('HGET', key('meta'), 'seq') .. ',"q":' .. q_mine(q, m.featured, client) .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(id), dup}

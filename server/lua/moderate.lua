@@ -162,6 +162,8 @@ if action ~= 'merge' and action ~= 'split' then
   touch(q)
   emit_upsert(q, featured, was)
 end
-local ack = '{"type":"ack","rid":' .. J(rid) .. ',"q":' .. q_full(result, featured) .. '}'
+-- seq: the room's seq after this change (see ask.lua).
+local ack = '{"type":"ack","rid":' .. J(rid) .. ',"seq":' .. redis.call('HGET', key('meta'), 'seq') ..
+  ',"q":' .. q_full(result, featured) .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(result.id)}

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, ROOT } from '../lib/harness.mjs';
+import { Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil, ROOT } from '../lib/harness.mjs';
 import { launch, openPage, SHOTS } from '../lib/browser.mjs';
 
 let redis, hub, room, browser;
@@ -85,13 +85,11 @@ test('two moderators at once see each other live and never corrupt a question', 
     c.close();
     return c.welcome.questions.find((q) => q.id === ids[1]);
   };
-  let q;
-  for (let i = 0; i < 50; i++) {
-    q = await final();
-    const s1 = await m1.locator('.mq', { hasText: 'Второй вопрос' }).count();
-    if (q && s1 === 0) break;
-    await m1.waitForTimeout(100);
-  }
+  // Both commands are through when neither page shows it pending.
+  await waitUntil('both commands through', async () =>
+    (await m1.locator('.mq', { hasText: 'Второй вопрос' }).count()) === 0 &&
+    (await m2.locator('.mq', { hasText: 'Второй вопрос' }).count()) === 0, 10000, 50);
+  const q = await final();
   assert.ok(['approved', 'rejected'].includes(q.status));
   assert.equal(q.text, 'Второй вопрос про школы');
   assert.equal(q.votes, 1);

@@ -255,6 +255,22 @@ test('edit changes the text and keeps the original for moderators', async () => 
   assert.equal((await m.cmd({ type: 'moderate', id: a.id, action: 'edit' })).code, 'bad_request');
 });
 
+test('acks of ask and moderate carry the seq of their change, so a late ack cannot undo a later event', async () => {
+  const v = await viewer(hubA);
+  const m = await moderator(hubA);
+  const a = await ask(v, fresh('когда откроют каток'));
+  await m.waitState('the question', (x) => x.questions.get(a.id));
+  const ev = m.messages.flatMap((x) => (x.type === 'batch' ? x.events : [x]))
+    .find((e) => e.type === 'event' && e.op === 'upsert' && e.q.id === a.id);
+  assert.equal(a.seq, ev.seq, 'the ask ack names the seq of its event');
+  const ok = await m.cmd({ type: 'moderate', id: a.id, action: 'approve' });
+  const rej = await m.cmd({ type: 'moderate', id: a.id, action: 'reject' });
+  assert.ok(rej.seq > ok.seq);
+  await m.waitState('both events', (x) => x.seq >= rej.seq);
+  // A page holding seq >= ok.seq knows the approve ack is old news.
+  assert.equal(m.questions.get(a.id).status, 'rejected');
+});
+
 test('merge folds one question into another; split takes a variant back out', async () => {
   const v1 = await viewer(hubA);
   const v2 = await viewer(hubB);

@@ -187,9 +187,17 @@ export class Client extends EventTarget {
     this.pending.delete(m.rid);
     this.saveQueue();
     if (m.type === 'ack') {
+      // The question as this command left it, unless the events already
+      // applied reach that change (ack.seq) or go past it: an ack can
+      // arrive after the event of a later change by someone else.
       if (m.q) {
         const prev = this.questions.get(m.q.id);
-        this.questions.set(m.q.id, { ...(prev || {}), ...m.q });
+        if (!(m.seq <= this.seq)) this.questions.set(m.q.id, { ...(prev || {}), ...m.q });
+        else if (prev) {
+          // What is this client's own is still news.
+          if (m.q.mine) prev.mine = true;
+          if (m.q.voted) prev.voted = true;
+        }
       }
       this.changed();
       p.resolve(m);
