@@ -19,7 +19,7 @@
  */
 #include "store.h"
 
-#include <hiredis/adapters/libuv.h>
+#include "redis_uv.h"
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,7 +428,7 @@ conn_start(struct conn *c)
 		schedule_retry(c);
 		return;
 	}
-	if (redisLibuvAttach(ac, st.loop) != REDIS_OK) {
+	if (redis_uv_attach(ac, st.loop) != REDIS_OK) {
 		redisAsyncFree(ac);
 		schedule_retry(c);
 		return;

@@ -42,8 +42,10 @@ node_suite() {	# label files...: each file in its own node process, one after an
 	: >"$log"
 	for file in "$@"; do
 		local flog="$out/$(basename "$file" .test.mjs).log"
-		node --test --test-reporter=tap "$file" >"$flog" 2>&1
+		# A file that hangs is stopped after ten minutes and counts as failed.
+		timeout -k 10 600 node --test --test-reporter=tap "$file" >"$flog" 2>&1
 		local rc=$? fp ff fc
+		[ $rc -eq 124 ] && echo "not ok - $file did not finish within 600 s" >>"$flog"
 		fp=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$flog" | tail -1)
 		ff=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$flog" | tail -1)
 		fc=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$flog" | tail -1)
@@ -54,7 +56,7 @@ node_suite() {	# label files...: each file in its own node process, one after an
 			grep -E '^not ok|error|Error|expected|actual' "$flog" | head -40
 		fi
 		# Figures a test reports (duplicate detection's recall) are shown too.
-		grep -E '^# .*(pairwise recall|look-ups run again|SIGKILL|SIGSTOP|slow consumer|slowloris|idle WebSockets|connection flood)' "$flog" | sed 's/^/  /'
+		grep -E '^# .*(pairwise recall|look-ups run again|SIGKILL|SIGSTOP|slow consumer|slowloris|idle WebSockets|connection flood)' "$flog" | grep -v '^# Subtest' | sed 's/^/  /'
 		cat "$flog" >>"$log"
 		p=$((p + fp)); f=$((f + ff))
 	done

@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import {
   Redis, Hub, Client, RELEASE_BIN, createRoom, viewerHello, waitUntil, stopAll,
 } from '../lib/harness.mjs';
-import { startAskers, checkAcknowledged, questionText } from '../lib/askers.mjs';
+import { startAskers, closeAllAskers, checkAcknowledged, questionText } from '../lib/askers.mjs';
 
 const ASKERS = 20;
 const PER_SECOND = 20;		// per asker: 400 questions a second in all
@@ -26,6 +26,7 @@ const limits = ['--ask-rate', '100000', '--ask-rate-ip', '1000000',
 
 const started = [];
 after(async () => {
+  closeAllAskers();
   await stopAll(...started.reverse());
 });
 
@@ -74,7 +75,7 @@ test('hub killed with SIGKILL under load: nothing acknowledged lost, nothing twi
   const { acked: n, stored } = checkAcknowledged(assert, redis, 'kill-hub', askers);
   assert.equal(n, asked(askers), 'every question asked was acknowledged in the end');
   assert.equal(stored, n);
-  console.log(`# hub SIGKILL: ${n} questions at about ${rate}/s, ${inFlight} in flight at the kill; ` +
+  console.log(`hub SIGKILL: ${n} questions at about ${rate}/s, ${inFlight} in flight at the kill; ` +
     `restarted hub healthy after ${healthyMs} ms, every client back within ${slowest} ms ` +
     `(${back.filter((w) => w.resumed).length} resumed, ${back.filter((w) => !w.resumed).length} resynced)`);
   await stopAll(hub, redis);
@@ -112,7 +113,7 @@ test('Redis killed with SIGKILL under load: unavailable at once, 503, recovery w
 
   const { acked: n } = checkAcknowledged(assert, redis, 'kill-redis', askers);
   assert.equal(n, asked(askers));
-  console.log(`# Redis SIGKILL: down for ${restartAt - downAt} ms, ${latencies.length} commands answered ` +
+  console.log(`Redis SIGKILL: down for ${restartAt - downAt} ms, ${latencies.length} commands answered ` +
     `unavailable meanwhile (slowest ${worst} ms); hub healthy ${recoveredMs} ms after Redis restarted; ` +
     `${n} questions acknowledged, all in Redis once`);
   await stopAll(hub, redis);
@@ -156,7 +157,7 @@ test('Redis frozen with SIGSTOP for 30 s: unavailable within the deadline, memor
   await drainAll(askers);
   const { acked: n } = checkAcknowledged(assert, redis, 'freeze', askers);
   assert.equal(n, asked(askers));
-  console.log(`# Redis SIGSTOP 30 s: ${latencies.length} commands answered unavailable (slowest ` +
+  console.log(`Redis SIGSTOP 30 s: ${latencies.length} commands answered unavailable (slowest ` +
     `${worst} ms, deadline ${REDIS_TIMEOUT_MS} ms); hub RSS ${rssBefore} KiB before, ` +
     `${rssMax} KiB at most while frozen; healthy ${recoveredMs} ms after SIGCONT; ` +
     `${n} questions acknowledged, all in Redis once`);
@@ -293,7 +294,7 @@ test('a viewer that stops reading is resynced, then let go; memory stays bounded
   const growthKiB = rssMax - rssBefore;
   assert.ok(traffic > 24 * 1048576, `the storm sent ${traffic} bytes to each viewer, too few to tell`);
   assert.ok(growthKiB < 16 * 1024, `the hub grew by ${growthKiB} KiB`);
-  console.log(`# slow consumer: ${votes} votes in ${lastAck - storm} ms, ` +
+  console.log(`slow consumer: ${votes} votes in ${lastAck - storm} ms, ` +
     `${(traffic / 1048576).toFixed(1)} MiB to each viewer that kept reading (last frame ` +
     `${lag} ms after the last ack); the one that stopped was resynced then closed; ` +
     `hub RSS ${rssBefore} KiB before, ${rssMax} KiB at most`);

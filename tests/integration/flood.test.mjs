@@ -70,7 +70,7 @@ test('slowloris: requests and handshakes dribbled byte by byte are cut after the
     () => slow.every((r) => r.closedAt !== null), (TIMEOUT_S + 5) * 1000, 50);
   const held = slow.map((r) => r.closedAt - r.openedAt);
   const longest = held.reduce((m, x) => Math.max(m, x), 0);
-  console.log(`# slowloris: ${slow.length} connections from 10 addresses, each cut after at most ` +
+  console.log(`slowloris: ${slow.length} connections from 10 addresses, each cut after at most ` +
     `${longest} ms (--handshake-timeout ${TIMEOUT_S} s)`);
   await normalViewerServed('after slowloris');
 });
@@ -89,7 +89,7 @@ test('a WebSocket that never says hello is closed after the timeout', async () =
   await normalViewerServed('idle WebSockets');
   await waitUntil('every idle WebSocket to be closed',
     () => idle.every((r) => r.closedAt !== null), (TIMEOUT_S + 5) * 1000, 50);
-  console.log(`# idle WebSockets: closed ${idle.reduce((m, r) => Math.max(m, r.closedAt - openedAt), 0)} ms ` +
+  console.log(`idle WebSockets: closed ${idle.reduce((m, r) => Math.max(m, r.closedAt - openedAt), 0)} ms ` +
     'after they opened, hello never sent');
 });
 
@@ -118,6 +118,6 @@ test('connection flood: WebSockets per address are capped, other addresses and v
   const refused = await hub.metric('surak_connections_refused_total');
   assert.ok(refused >= 60 - CAP, `${refused} connections refused`);
   for (const c of [...one, ...many]) c.ws.terminate();
-  console.log(`# connection flood: ${CAP} of 60 let in from one address, ` +
+  console.log(`connection flood: ${CAP} of 60 let in from one address, ` +
     `${many.length} from 50 others; a normal viewer served meanwhile`);
 });

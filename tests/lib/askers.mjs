@@ -138,6 +138,10 @@ export class Asker {
   }
 }
 
+// Every asker started and not yet closed, so that a failed test's askers
+// do not keep the test process (and its reconnect timers) alive.
+const live = new Set();
+
 // Starts n askers on one hub and room.
 export function startAskers(hub, room, n, opts) {
   const askers = [];
@@ -145,8 +149,14 @@ export function startAskers(hub, room, n, opts) {
     const a = new Asker(hub.wsUrl, room, i, opts);
     a.start();
     askers.push(a);
+    live.add(a);
   }
   return askers;
+}
+
+export function closeAllAskers() {
+  for (const a of live) a.close();
+  live.clear();
 }
 
 // Every question of a room as Redis holds it: id, text, dups, nvar, status.

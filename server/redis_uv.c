@@ -1,0 +1,88 @@
+/*
+ * redis_uv: hiredis 0.14's async API on a libuv loop.
+ *
+ * Debian's adapters/libuv.h returns early when libuv reports a poll error.
+ * That is what happens when Redis dies with commands still unread in its
+ * socket: the kernel answers with a reset, libuv reports POLLERR (and stops
+ * the poll), the adapter ignores it, and the connection looks alive until
+ * the store's watchdog gives up on a reply. Here an error is handed to
+ * hiredis as the readiness it was waiting for: its read or write then
+ * fails with the socket's error and it disconnects at once.
+ */
+#include <stdlib.h>
+
+#include "redis_uv.h"
+
+struct redis_uv {
+	redisAsyncContext *ac;		/* NULL once hiredis let go */
+	uv_poll_t poll;
+	int events;
+};
+
+static void
+on_poll(uv_poll_t *h, int status, int events)
+{
+	struct redis_uv *p = h->data;
+
+	if (status < 0)
+		events = p->events;
+	if (p->ac && (events & UV_READABLE))
+		redisAsyncHandleRead(p->ac);
+	if (p->ac && (events & UV_WRITABLE))
+		redisAsyncHandleWrite(p->ac);
+}
+
+static void
+update(struct redis_uv *p, int add, int del)
+{
+	p->events = (p->events | add) & ~del;
+	if (p->events)
+		uv_poll_start(&p->poll, p->events, on_poll);
+	else
+		uv_poll_stop(&p->poll);
+}
+
+static void add_read(void *d) { update(d, UV_READABLE, 0); }
+static void del_read(void *d) { update(d, 0, UV_READABLE); }
+static void add_write(void *d) { update(d, UV_WRITABLE, 0); }
+static void del_write(void *d) { update(d, 0, UV_WRITABLE); }
+
+static void
+on_close(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+cleanup(void *d)
+{
+	struct redis_uv *p = d;
+
+	p->ac = NULL;
+	uv_close((uv_handle_t *)&p->poll, on_close);
+}
+
+int
+redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+	struct redis_uv *p;
+
+	if (ac->ev.data != NULL)
+		return REDIS_ERR;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return REDIS_ERR;
+	if (uv_poll_init_socket(loop, &p->poll, ac->c.fd) != 0) {
+		free(p);
+		return REDIS_ERR;
+	}
+	p->ac = ac;
+	p->poll.data = p;
+	ac->ev.data = p;
+	ac->ev.addRead = add_read;
+	ac->ev.delRead = del_read;
+	ac->ev.addWrite = add_write;
+	ac->ev.delWrite = del_write;
+	ac->ev.cleanup = cleanup;
+	return REDIS_OK;
+}
