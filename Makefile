@@ -38,7 +38,7 @@ endif
 
 # Every module but main.c, so the unit tests can link them.
 MODULES := util log config auth text dedupe screen embed_gen proto metrics msg map qr \
-	redis_uv store room session ws http
+	redis_uv store room session ws http workers
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)

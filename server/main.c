@@ -1,9 +1,11 @@
 /*
- * main: the hub process. Creates the libuv loop that everything runs on
+ * main: the hub process (or, with --workers, a supervisor of several; see
+ * workers.h). Creates the libuv loop that everything runs on
  * (lws, hiredis, timers), starts the modules in dependency order, and on
  * SIGINT or SIGTERM stops them in reverse order and lets the loop drain.
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,32 @@
 #include "screen.h"
 #include "session.h"
 #include "store.h"
+#include "workers.h"
 #include "ws.h"
 
 static struct config cfg;
 static uv_loop_t loop;
 static uv_signal_t sigint_h, sigterm_h;
 static int stopping;
+
+/*
+ * Every viewer is an open file: take the hard limit, not the soft one
+ * (1,024 on many systems), and say what it is.
+ */
+static void
+raise_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return;
+	}
+	log_info("open files limit %llu per process", (unsigned long long)rl.rlim_cur);
+}
 
 static void
 stop(uv_signal_t *h, int signum)
@@ -49,7 +71,7 @@ main(int argc, char **argv)
 		.on_sub_lost = room_on_sub_lost,
 	};
 	char err[256];
-	int r;
+	int r, worker;
 
 	r = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (r == 1) {
@@ -62,8 +84,10 @@ main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit();
 	if (dedupe_init() < 0 || screen_init() < 0)
 		return 1;
+	worker = workers_start(cfg.workers);	/* the supervisor does not return */
 	uv_loop_init(&loop);
 	session_init(&cfg);
 	http_init(&cfg);
@@ -74,7 +98,10 @@ main(int argc, char **argv)
 	uv_signal_init(&loop, &sigterm_h);
 	uv_signal_start(&sigint_h, stop, SIGINT);
 	uv_signal_start(&sigterm_h, stop, SIGTERM);
-	log_info("surak listening on port %d, redis %s", ws_port(), cfg.redis_url);
+	if (cfg.workers > 1)
+		log_info("surak worker %d listening on port %d, redis %s", worker, ws_port(), cfg.redis_url);
+	else
+		log_info("surak listening on port %d, redis %s", ws_port(), cfg.redis_url);
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -185,11 +185,36 @@ session_closed(struct session *s)
 
 /* ---- output ---- */
 
+/* Hands one frame to lws (which keeps what the socket does not take). */
+static int
+write_frame(struct session *s, struct msg *m)
+{
+	int n = lws_write(s->wsi, m->data, m->len, LWS_WRITE_TEXT);
+
+	s->written++;
+	metrics.frames_out++;
+	metrics.bytes_out += m->len;
+	return n;
+}
+
 void
 session_send(struct session *s, struct msg *m)
 {
 	if (s->wsi == NULL || s->state == SS_CLOSING)
 		return;
+	/*
+	 * Nothing queued and nothing half-written: write now. Waiting for
+	 * WRITEABLE would cost two epoll_ctl() calls per frame (lws turns
+	 * write interest on, then off), which profiled as 39% of the hub's
+	 * time in a fan-out. If the socket takes only part of the frame, lws
+	 * keeps the rest and flushes it before our next WRITEABLE; until then
+	 * frames queue here.
+	 */
+	if (s->qlen == 0 && !lws_partial_buffered(s->wsi)) {
+		if (write_frame(s, m) < 0)	/* a dead socket: let lws close it */
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
 	if (s->qlen == s->qcap) {
 		unsigned cap = s->qcap ? s->qcap * 2 : 4, i;
 		struct msg **q;
@@ -296,10 +321,7 @@ session_writeable(struct session *s)
 	m = s->q[s->qhead];
 	s->qhead = (s->qhead + 1) % s->qcap;
 	s->qlen--;
-	n = lws_write(s->wsi, m->data, m->len, LWS_WRITE_TEXT);
-	s->written++;
-	metrics.frames_out++;
-	metrics.bytes_out += m->len;
+	n = write_frame(s, m);
 	msg_unref(m);
 	if (n < 0)
 		return -1;

@@ -2,18 +2,30 @@
  * ws: lws on a foreign libuv loop (LWS_SERVER_OPTION_LIBUV with
  * foreign_loops), so lws, hiredis and our timers share one thread.
  *
+ * The listening socket is ours, not lws's: lws 4.1 cannot set SO_REUSEPORT
+ * (its LISTEN_SHARE option only matters on Windows), and several hub
+ * processes (--workers) must share the port. Each accepted connection is
+ * handed to lws with lws_adopt_socket_vhost(), in HTTP mode, exactly as
+ * its own listener would.
+ *
  * Handshakes are checked in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
  * before any session exists: the path must be /ws, the Origin (when a
  * browser sends one) must be allowed, and the client's IP must be under
  * its connection cap. Everything after the handshake is the session's.
- * This file never writes to a connection: sessions do, from WRITEABLE.
+ * This file never writes to a connection: sessions do.
  */
 #include "ws.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "http.h"
@@ -36,6 +48,11 @@ static struct {
 	struct lws_vhost *vhost;
 	struct map *per_ip;	/* ip → (uintptr_t) open connections */
 	char static_dir[1024];
+	int listen_fd;
+	int port;
+	uv_poll_t listen_poll;
+	uv_timer_t accept_pause;	/* out of file descriptors: accept later */
+	uint64_t emfile_logged;
 } W;
 
 /* The client's address: the peer, or X-Forwarded-For's first hop behind a proxy. */
@@ -226,6 +243,120 @@ lws_to_log(int level, const char *line)
 		log_debug("lws: %.*s", (int)n, line);
 }
 
+/* ---- the listening socket ---- */
+
+/* Binds host:port (every interface, IPv6 and IPv4, when host is NULL). */
+static int
+listen_socket(const char *host, int port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL, *a;
+	char service[16];
+	int fd = -1, one = 1, zero = 0, r;
+
+	snprintf(service, sizeof(service), "%d", port);
+	if ((r = getaddrinfo(host, service, &hints, &res)) != 0) {
+		log_error("ws: cannot resolve %s: %s", host ? host : "*", gai_strerror(r));
+		return -1;
+	}
+	/* With no host, prefer the IPv6 wildcard, which takes IPv4 too. */
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		for (a = res; a && fd < 0; a = a->ai_next) {
+			if (host == NULL && (pass == 0) != (a->ai_family == AF_INET6))
+				continue;
+			fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				continue;
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (W.cfg->workers > 1)
+				setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+			if (a->ai_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+			if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+				log_error("ws: cannot listen on %s port %d: %s", host ? host : "*", port,
+				    strerror(errno));
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void on_acceptable(uv_poll_t *h, int status, int events);
+
+static void
+on_accept_pause_end(uv_timer_t *t)
+{
+	(void)t;
+	uv_poll_start(&W.listen_poll, UV_READABLE, on_acceptable);
+}
+
+static void
+on_acceptable(uv_poll_t *h, int status, int events)
+{
+	int i;
+
+	(void)h;
+	(void)events;
+	if (status < 0)
+		return;
+	for (i = 0; i < 256; i++) {
+		int fd = accept4(W.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				uint64_t now = now_ms();
+
+				/* Out of descriptors: stop accepting for a moment. */
+				if (now - W.emfile_logged > 10000) {
+					log_warn("ws: cannot accept: %s; pausing", strerror(errno));
+					W.emfile_logged = now;
+				}
+				metrics.connections_refused++;
+				uv_poll_stop(&W.listen_poll);
+				uv_timer_start(&W.accept_pause, on_accept_pause_end, 100, 0);
+			}
+			return;		/* EAGAIN: all taken */
+		}
+		if (lws_adopt_socket_vhost(W.vhost, fd) == NULL)
+			log_warn("ws: lws could not adopt a connection");	/* fd closed by lws */
+	}
+}
+
+static int
+listen_start(uv_loop_t *loop)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	W.listen_fd = listen_socket(W.cfg->host, W.cfg->port);
+	if (W.listen_fd < 0)
+		return -1;
+	if (getsockname(W.listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+		W.port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	uv_timer_init(loop, &W.accept_pause);
+	uv_poll_init(loop, &W.listen_poll, W.listen_fd);
+	uv_poll_start(&W.listen_poll, UV_READABLE, on_acceptable);
+	return 0;
+}
+
+static void
+listen_stop(void)
+{
+	if (W.listen_fd <= 0)
+		return;
+	uv_poll_stop(&W.listen_poll);
+	uv_timer_stop(&W.accept_pause);
+	uv_close((uv_handle_t *)&W.listen_poll, NULL);
+	uv_close((uv_handle_t *)&W.accept_pause, NULL);
+	close(W.listen_fd);
+	W.listen_fd = -1;
+}
+
 int
 ws_init(uv_loop_t *loop, const struct config *cfg)
 {
@@ -242,12 +373,10 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 	    lws_to_log);
 
 	memset(&info, 0, sizeof(info));
-	info.port = cfg->port;
-	info.iface = cfg->host;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;	/* our listener adopts into it */
 	info.protocols = protocols;
 	info.mounts = &static_mount;
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
-	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
 	info.foreign_loops = loops;
 	info.timeout_secs = (unsigned)cfg->handshake_timeout_s;
 	/* Headers that never finish (slowloris) are cut after the same time. */
@@ -256,24 +385,25 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 	info.server_string = "surak";
 	info.pt_serv_buf_size = 32 * 1024;
 	info.max_http_header_pool = 0;
+	W.listen_fd = -1;
 	W.ctx = lws_create_context(&info);
-	if (W.ctx == NULL) {
-		log_error("ws: cannot listen on port %d", cfg->port);
+	if (W.ctx == NULL || (W.vhost = lws_get_vhost_by_name(W.ctx, "default")) == NULL) {
+		log_error("ws: cannot start libwebsockets");
 		return -1;
 	}
-	W.vhost = lws_get_vhost_by_name(W.ctx, "default");
-	return 0;
+	return listen_start(loop);
 }
 
 int
 ws_port(void)
 {
-	return W.vhost ? lws_get_vhost_listen_port(W.vhost) : -1;
+	return W.port;
 }
 
 void
 ws_shutdown(void)
 {
+	listen_stop();
 	if (W.ctx)
 		lws_context_destroy(W.ctx);
 	W.ctx = NULL;
