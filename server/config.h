@@ -40,6 +40,7 @@ struct config {
 	int queue_max;		/* messages queued per connection before drop */
 	int redis_timeout_ms;	/* a Redis reply later than this means "down" */
 	int handshake_timeout_s;
+	int keepalive_s;
 	int trust_proxy;	/* take the client IP from X-Forwarded-For */
 	int log_level;
 };

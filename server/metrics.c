@@ -99,6 +99,12 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_slow_closes_total",
 	    "Sessions closed because their queue overflowed again before that snapshot was written.",
 	    metrics.slow_closes);
+	counter(o, "surak_keepalive_closes_total",
+	    "WebSocket sessions dropped for leaving a ping unanswered.",
+	    metrics.keepalive_closes);
+	counter(o, "surak_hello_timeouts_total",
+	    "WebSocket sessions dropped for not sending hello within --handshake-timeout.",
+	    metrics.hello_timeouts);
 	gauge(o, "surak_messages_live", "Serialised frames held in memory.", msg_live());
 	counter(o, "surak_http_requests_total", "HTTP requests served.", metrics.http_requests);
 	gauge(o, "surak_redis_up", "1 while Redis accepts commands from this hub.", metrics.redis_up);

@@ -25,6 +25,8 @@ struct metrics {
 	uint64_t bytes_out;
 	uint64_t slow_resyncs;		/* sessions reset for falling behind */
 	uint64_t slow_closes;		/* sessions closed for not reading at all */
+	uint64_t keepalive_closes;	/* sessions dropped for not answering a ping */
+	uint64_t hello_timeouts;	/* sessions dropped for never saying hello */
 	uint64_t redis_up;		/* gauge: 1 while commands are accepted */
 	uint64_t redis_reconnects;
 	uint64_t redis_rtt_us;		/* gauge: last heartbeat round trip */

@@ -11,8 +11,12 @@
  * connection dropped) and the room is reloaded, its sessions caught up
  * from the kept history or, failing that, sent a fresh snapshot.
  *
- * Fan-out: events are collected per room and sent at most once per
- * tick (--tick-ms), right after the poll that delivered them. Each batch
+ * Fan-out: events are collected per room and sent right after the poll
+ * that delivered them, at most one batch per tick (--tick-ms) on average:
+ * a room's flushes are paced by GCRA (a virtual schedule that advances one
+ * tick per flush, with one tick of tolerance), so changes that come no
+ * faster than one a tick go out at once whatever their phase, and faster
+ * ones are coalesced, one batch a tick. Each batch
  * is serialised once per view (moderator; viewer and presenter share the
  * public one) and the same bytes are queued for every session of that
  * view. Only what concerns one viewer alone (its own questions while they
@@ -77,7 +81,7 @@ struct room {
 	size_t ring_start, ring_len;
 	json_t *early;			/* events received while loading */
 	json_t *batch;			/* events not yet fanned out */
-	uint64_t last_flush;
+	uint64_t flush_tat;		/* GCRA: µs when the next flush is "due" */
 	int dirty;
 	struct room *dirty_next;
 
@@ -488,6 +492,12 @@ send_personal(struct room *rm, json_t **evs, size_t n, long long watermark)
 	map_free(done);
 }
 
+static uint64_t
+tick_us(void)
+{
+	return (uint64_t)R.cfg->tick_ms * 1000;
+}
+
 static void
 flush(struct room *rm)
 {
@@ -496,7 +506,11 @@ flush(struct room *rm)
 	long long wm;
 
 	undirty(rm);
-	rm->last_flush = now_ms();
+	{
+		uint64_t now = now_us();
+
+		rm->flush_tat = (rm->flush_tat > now ? rm->flush_tat : now) + tick_us();
+	}
 	if (n == 0)
 		return;
 	evs = xmalloc(n * sizeof(*evs));
@@ -534,14 +548,21 @@ flush(struct room *rm)
 	json_array_clear(rm->batch);
 }
 
+/* A room may flush from this time on (µs): one tick before its schedule. */
+static uint64_t
+flush_allowed_at(const struct room *rm)
+{
+	return rm->flush_tat > tick_us() ? rm->flush_tat - tick_us() : 0;
+}
+
 static void
 arm_flush_timer(void)
 {
-	uint64_t now = now_ms(), due = UINT64_MAX;
+	uint64_t now = now_us(), due = UINT64_MAX;
 	struct room *rm;
 
 	for (rm = R.dirty; rm; rm = rm->dirty_next) {
-		uint64_t t = rm->last_flush + (uint64_t)R.cfg->tick_ms;
+		uint64_t t = flush_allowed_at(rm);
 
 		if (t < due)
 			due = t;
@@ -550,18 +571,19 @@ arm_flush_timer(void)
 		uv_check_stop(&R.flush_check);
 		return;
 	}
-	uv_timer_start(&R.flush_timer, on_flush_timer, due > now ? due - now : 0, 0);
+	/* libuv timers count whole milliseconds: round up, never early. */
+	uv_timer_start(&R.flush_timer, on_flush_timer, due > now ? (due - now + 999) / 1000 : 0, 0);
 }
 
 static void
 flush_due(void)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_us();
 	struct room *rm = R.dirty, *next;
 
 	for (; rm; rm = next) {
 		next = rm->dirty_next;
-		if (now - rm->last_flush >= (uint64_t)R.cfg->tick_ms)
+		if (now >= flush_allowed_at(rm))
 			flush(rm);
 	}
 	arm_flush_timer();

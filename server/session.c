@@ -128,6 +128,8 @@ idset_free(struct idset *s)
 
 /* ---- lifetime ---- */
 
+static struct session *all;	/* every open session, for the keepalive */
+
 void
 session_init(const struct config *c)
 {
@@ -142,9 +144,20 @@ session_open(struct lws *wsi, const char *ip)
 	s->wsi = wsi;
 	s->refs = 1;
 	snprintf(s->ip, sizeof(s->ip), "%s", ip);
+	s->last_rx = now_ms();
+	s->all_next = all;
+	if (all)
+		all->all_prev = s;
+	all = s;
 	metrics.connections_total++;
-	/* A connection that never says hello is cut like a stalled handshake. */
-	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, cfg->handshake_timeout_s);
+	/*
+	 * A connection that never says hello is cut like a stalled handshake,
+	 * by session_keepalive(): lws's own timeout would cost a walk of its
+	 * sorted timer list. Its handshake timeout ends here (a removal is
+	 * cheap).
+	 */
+	s->hello_by = s->last_rx + (uint64_t)cfg->handshake_timeout_s * 1000;
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	return s;
 }
 
@@ -179,8 +192,44 @@ session_closed(struct session *s)
 	s->counted = 0;
 	room_leave(s);
 	session_drop_queue(s);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		all = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
 	s->wsi = NULL;
 	session_unref(s);
+}
+
+void
+session_pong(struct session *s)
+{
+	s->last_rx = now_ms();
+	s->ping_at = 0;
+}
+
+void
+session_keepalive(uint64_t now)
+{
+	struct session *s;
+
+	for (s = all; s; s = s->all_next) {
+		if (s->wsi == NULL || s->state == SS_CLOSING)
+			continue;
+		if (s->state == SS_NEW && now >= s->hello_by) {
+			metrics.hello_timeouts++;
+			session_close(s, 1008, "hello expected");
+		} else if (s->ping_at && now - s->ping_at >= (uint64_t)cfg->keepalive_s * 1000) {
+			/* Most likely gone without a word (a phone out of coverage). */
+			metrics.keepalive_closes++;
+			session_close(s, 1001, "no answer to ping");
+		} else if (!s->ping_at && now - s->last_rx >= (uint64_t)cfg->keepalive_s * 1000) {
+			s->ping_at = now;
+			s->ping_due = 1;
+			lws_callback_on_writable(s->wsi);
+		}
+	}
 }
 
 /* ---- output ---- */
@@ -211,8 +260,10 @@ session_send(struct session *s, struct msg *m)
 	 * frames queue here.
 	 */
 	if (s->qlen == 0 && !lws_partial_buffered(s->wsi)) {
-		if (write_frame(s, m) < 0)	/* a dead socket: let lws close it */
-			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		if (write_frame(s, m) < 0) {	/* a dead socket: closed from WRITEABLE */
+			s->write_failed = 1;
+			lws_callback_on_writable(s->wsi);
+		}
 		return;
 	}
 	if (s->qlen == s->qcap) {
@@ -298,6 +349,19 @@ session_writeable(struct session *s)
 	struct msg *m;
 	int n;
 
+	if (s->write_failed)
+		return -1;
+	if (s->ping_due && s->state != SS_CLOSING) {
+		/* A payload, so that the pong has one: lws does not report an empty pong. */
+		unsigned char ping[LWS_PRE + 1] = { [LWS_PRE] = 'k' };
+
+		s->ping_due = 0;
+		if (lws_write(s->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 0)
+			return -1;
+		if (s->qlen > 0)
+			lws_callback_on_writable(s->wsi);
+		return 0;
+	}
 	if (s->qlen == 0) {
 		if (s->state == SS_CLOSING) {
 			/*
@@ -1002,7 +1066,6 @@ cmd_hello(struct session *s, struct cmd *c)
 	struct pending *p;
 	const char *args[2];
 
-	lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
 	s->role = c->role;
 	memcpy(s->client, c->client, sizeof(s->client));
 	memcpy(s->room_id, c->room, sizeof(s->room_id));
@@ -1111,6 +1174,8 @@ session_receive(struct session *s, const void *in, size_t len, int complete, int
 {
 	const char *data = in;
 
+	s->last_rx = now_ms();
+	s->ping_at = 0;
 	if (s->state == SS_CLOSING)
 		return 0;
 	if (binary) {

@@ -77,6 +77,14 @@ struct session {
 	/* set when the hub decides to close: code and reason for lws */
 	int close_code;
 	char close_reason[64];
+
+	/* keepalive: see session_keepalive() */
+	struct session *all_next, *all_prev;	/* every open session */
+	uint64_t last_rx;	/* ms: the last frame or pong from the peer */
+	uint64_t ping_at;	/* ms: when a ping went unanswered so far, or 0 */
+	int ping_due;		/* a ping waits for WRITEABLE */
+	uint64_t hello_by;	/* ms: closed if still without hello then */
+	int write_failed;	/* a direct write failed: close at WRITEABLE */
 };
 
 void session_init(const struct config *cfg);
@@ -93,6 +101,18 @@ int session_receive(struct session *s, const void *in, size_t len, int complete,
     int binary);
 /* The socket can take a frame; returns -1 if the connection must close. */
 int session_writeable(struct session *s);
+
+/* The peer answered a ping. */
+void session_pong(struct session *s);
+
+/*
+ * Drops a session without hello after --handshake-timeout, pings every
+ * session silent for --keepalive seconds, and drops one still silent
+ * --keepalive seconds after its ping. ws.c calls it every second. (lws's own validity
+ * timer does the same, but keeps one timer per connection in a sorted
+ * list that every received frame re-sorts in O(connections).)
+ */
+void session_keepalive(uint64_t now);
 
 /* Queues a frame (taking a new reference to m). */
 void session_send(struct session *s, struct msg *m);

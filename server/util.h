@@ -19,6 +19,8 @@ char *xstrndup(const char *s, size_t n);
 
 /* Milliseconds: monotonic for deadlines, wall clock for stored times. */
 uint64_t now_ms(void);
+/* Monotonic clock in microseconds. */
+uint64_t now_us(void);
 uint64_t wall_ms(void);
 
 /*

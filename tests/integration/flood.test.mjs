@@ -1,8 +1,9 @@
 // Slowloris and connection floods, from several loopback addresses
 // (127.0.0.0/8 is all loopback on Linux). Requests and handshakes that
 // never finish, and WebSockets that never say hello, are cut after
-// --handshake-timeout; WebSocket connections per address are capped; and
-// all the while a normal viewer joins and asks.
+// --handshake-timeout; WebSocket connections per address are capped; a
+// peer that stops answering pings is let go; and all the while a normal
+// viewer joins and asks.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,13 +14,15 @@ import {
 } from '../lib/harness.mjs';
 
 const TIMEOUT_S = 2;
+const KEEPALIVE_S = 2;
 const CAP = 20;
 let redis, hub;
 
 before(async () => {
   redis = await Redis.start();
   hub = await Hub.start(redis, {
-    args: ['--handshake-timeout', String(TIMEOUT_S), '--conns-per-ip', String(CAP)],
+    args: ['--handshake-timeout', String(TIMEOUT_S), '--conns-per-ip', String(CAP),
+      '--keepalive', String(KEEPALIVE_S)],
   });
   await createRoom(hub, { id: 'flood', moderation: false });
 });
@@ -120,4 +123,38 @@ test('connection flood: WebSockets per address are capped, other addresses and v
   for (const c of [...one, ...many]) c.ws.terminate();
   console.log(`connection flood: ${CAP} of 60 let in from one address, ` +
     `${many.length} from 50 others; a normal viewer served meanwhile`);
+});
+
+test('keepalive: a silent viewer is pinged; one that never answers is let go, one that does stays', async () => {
+  const watch = (autoPong) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(hub.wsUrl, 'qa.v1', { autoPong, localAddress: '127.0.0.13' });
+    const r = { ws, pings: 0, close: null, welcomed: false };
+    ws.on('error', reject);
+    ws.on('ping', () => { r.pings++; });
+    ws.on('close', (code, reason) => { r.close = { code, reason: reason.toString(), at: Date.now() }; });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...viewerHello('flood') })));
+    ws.on('message', (d) => {
+      if (JSON.parse(d.toString()).type === 'welcome' && !r.welcomed) {
+        r.welcomed = true;
+        r.at = Date.now();
+        resolve(r);
+      }
+    });
+  });
+  const [mute, alive] = await Promise.all([watch(false), watch(true)]);
+  const before = await hub.metric('surak_keepalive_closes_total');
+  await waitUntil('the viewer that never answers a ping to be closed', () => mute.close !== null,
+    (2 * KEEPALIVE_S + 5) * 1000, 50);
+  assert.equal(mute.close.code, 1001);
+  assert.equal(mute.close.reason, 'no answer to ping');
+  assert.ok(mute.pings >= 1, 'it was pinged first');
+  assert.ok(mute.close.at - mute.at >= 2 * KEEPALIVE_S * 1000, `closed ${mute.close.at - mute.at} ms after its welcome`);
+  assert.ok(await hub.metric('surak_keepalive_closes_total') >= before + 1, 'counted');
+  // The one that answers was pinged as often and is still there.
+  assert.ok(alive.pings >= 1);
+  assert.equal(alive.close, null);
+  assert.equal(alive.ws.readyState, WebSocket.OPEN);
+  alive.ws.close();
+  console.log(`keepalive: silent viewer pinged ${mute.pings} time(s), closed ${mute.close.at - mute.at} ms ` +
+    `after its welcome (--keepalive ${KEEPALIVE_S} s); the answering one pinged ${alive.pings} time(s), still open`);
 });
