@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-.PHONY: all san fuzzers deps run test unit bench fuzz screenshots clean
+.PHONY: all san fuzzers loadtools deps run test unit bench fuzz screenshots clean
 all: $(BUILD)/surak
 
 $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
@@ -107,9 +107,20 @@ test:
 	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)tests/run.sh
 
+# The load tool and the bare broadcaster (the floor) of make bench.
+loadtools: build/surak-load build/bare-broadcast
+
+build/surak-load: tests/load/load.c | build/obj
+	@echo "  CC      $@"
+	$(Q)$(CC) -O2 -g -std=c11 $(WARN) -o $@ $< -lm
+
+build/bare-broadcast: tests/load/bare.c | build/obj
+	@echo "  CC      $@"
+	$(Q)$(CC) -O2 -g -std=c11 $(WARN) -o $@ $< -lcrypto
+
 bench:
-	$(Q)scripts/deps.sh test
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all loadtools
 	$(Q)scripts/bench.sh
 
 fuzz:

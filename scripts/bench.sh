@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, against the release build (build/surak), with
-# Redis on appendfsync always. Each scenario prints one summary line; the
-# full output is also kept in tests/out/bench-*.log. Not part of make test.
+# Redis on appendfsync always, and the peers (bare broadcaster, Nchan,
+# Socket.IO) in the same run. Each scenario prints summary lines; the whole
+# output is also kept in tests/out/bench.log. Not part of make test.
+#   scripts/bench.sh [SCENARIO...]   (fanout ingest votes reconnect memory dedupe-ingest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p tests/out
-export SURAK_BIN="$PWD/build/surak"
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(redis-server --version | cut -d' ' -f3)"
-for scenario in scripts/bench/*.mjs; do
-	name=$(basename "$scenario" .mjs)
-	(cd tests && node "../$scenario") 2>&1 | tee "tests/out/bench-$name.log"
-done
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(fanout ingest votes reconnect memory dedupe-ingest)
+{
+	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3), open files $(ulimit -Hn)"
+	for name in "${scenarios[@]}"; do
+		echo "# --- $name"
+		node "scripts/bench/$name.mjs"
+	done
+} 2>&1 | tee tests/out/bench.log

@@ -2,16 +2,20 @@
 # Installs what is missing on Debian 12, and nothing else.
 #   scripts/deps.sh run    what building and running the hub needs
 #   scripts/deps.sh test   that, plus what the tests need (Chromium, npm packages)
+#   scripts/deps.sh bench  test's, plus the peers make bench compares with (Nchan, Socket.IO)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-run}
 
 pkgs=(gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libjansson-dev
 	libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev libqrencode-dev redis-server redis-tools curl)
-if [ "$profile" = test ]; then
+if [ "$profile" = test ] || [ "$profile" = bench ]; then
 	pkgs+=(libcmocka-dev clang libclang-rt-14-dev chromium docker-compose zbar-tools librsvg2-bin)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+if [ "$profile" = bench ]; then
+	pkgs+=(nginx-light libnginx-mod-nchan)
 fi
 
 missing=()
@@ -37,11 +41,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
-if [ "$profile" = test ]; then
-	# npm ci only when the installed packages do not match the lock file.
-	if [ ! -f tests/node_modules/.package-lock.json ] ||
-	   [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
-		echo "deps: npm ci (tests/)"
-		(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+# npm ci only when the installed packages do not match the lock file.
+npm_ci() {
+	if [ ! -f "$1/node_modules/.package-lock.json" ] ||
+	   [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+		echo "deps: npm ci ($1/)"
+		(cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
 	fi
+}
+if [ "$profile" = test ] || [ "$profile" = bench ]; then
+	npm_ci tests
+fi
+if [ "$profile" = bench ]; then
+	npm_ci scripts/bench
 fi
