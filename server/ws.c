@@ -216,7 +216,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 
 static struct lws_protocols protocols[] = {
 	{ "http", http_callback, 0, 0, 0, NULL, 0 },
-	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), 2048, 0, NULL, 128 * 1024 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), 512, 0, NULL, 128 * 1024 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
