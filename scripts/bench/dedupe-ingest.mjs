@@ -12,7 +12,8 @@
 // hard case for the LSH buckets.
 
 import { readFileSync } from 'node:fs';
-import { Redis, Hub, Client, createRoom, viewerHello } from '../../tests/lib/harness.mjs';
+import { Client, createRoom, viewerHello } from '../../tests/lib/harness.mjs';
+import { Redis, startHub } from './lib.mjs';
 
 const SIZES = (process.env.SIZES || '20,2000,20000').split(',').map(Number);
 const ASKS = Number(process.env.ASKS || 4000);
@@ -126,7 +127,7 @@ async function measure(hub, redis, room, existing, ids, label) {
 }
 
 const redis = await Redis.start();
-const hub = await Hub.start(redis, { args: ['--ask-rate', '100000'] });
+const hub = await startHub(redis, 1);
 try {
   const rooms = [];
   for (const size of SIZES) {

@@ -2,14 +2,17 @@
 // 20,000 questions, half of what they ask rewordings of their own previous
 // question (so a duplicate), near-duplicate detection on, Redis on
 // appendfsync always. Reports acknowledged asks a second and ack latency,
-// for one hub process, and the CPU the hub and Redis spent per ask.
-//   QUESTIONS=20000 ASKERS=64 WINDOW=4 DURATION=10
+// for one hub process, and the CPU the hub and Redis spent per ask: first
+// at a fixed rate (ack latency at that load), then as fast as acks come
+// (throughput; latency there is queueing: asks in flight / rate).
+//   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
 import { Redis, startHub, benchRoom, load, cpuSeconds } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
 const ASKERS = Number(process.env.ASKERS || 64);
 const WINDOW = Number(process.env.WINDOW || 4);
 const DURATION = Number(process.env.DURATION || 10);
+const RATES = (process.env.RATES || '200,0').split(',').map(Number);
 
 const redis = await Redis.start();
 const hub = await startHub(redis, 1);
@@ -17,12 +20,14 @@ try {
   const t0 = Date.now();
   const room = await benchRoom(hub, 'ingest', QUESTIONS, 0);
   console.log(`# ingest: room filled with ${QUESTIONS} questions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
-  const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
-    '--duration', DURATION, '--drain', 10]);
-  const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
-  const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
-  console.log(`${r.line} room_questions=${QUESTIONS} hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
+  for (const rate of RATES) {
+    const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
+    const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
+      '--rate', rate, '--duration', DURATION, '--drain', 10]);
+    const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
+    const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
+    console.log(`${r.line} room_questions=${QUESTIONS} hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
+  }
 } finally {
   await hub.stop();
   await redis.stop();

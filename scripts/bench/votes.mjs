@@ -1,25 +1,31 @@
-// Benchmark 3, vote storm: voters voting and unvoting as fast as the hub
-// acknowledges, on 200 approved questions, while viewers watch the counts
-// change. Reports acknowledged votes a second, ack latency, and the frames
-// the viewers received.
-//   VIEWERS=5000 VOTERS=1000 WINDOW=2 DURATION=10
+// Benchmark 3, vote storm: voters voting and unvoting on 200 approved
+// questions while viewers watch the counts change; first at fixed rates
+// (ack latency at that load), then as fast as the hub acknowledges
+// (throughput; latency there is queueing: votes in flight / rate).
+// Reports acknowledged votes a second, ack latency, the frames the viewers
+// received, and hub and Redis CPU per vote.
+//   VIEWERS=5000 VOTERS=1000 WINDOW=2 RATES=1000,3000,0 DURATION=10
 import { Redis, startHub, benchRoom, load, procsFor, cpuSeconds } from './lib.mjs';
 
 const VIEWERS = Number(process.env.VIEWERS || 5000);
 const VOTERS = Number(process.env.VOTERS || 1000);
 const WINDOW = Number(process.env.WINDOW || 2);
 const DURATION = Number(process.env.DURATION || 10);
+const RATES = (process.env.RATES || '1000,3000,0').split(',').map(Number);
 
 const redis = await Redis.start();
 const hub = await startHub(redis, 1);
 try {
   const room = await benchRoom(hub, 'votes', 200);
-  const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
-  const r = await load('votes', ['--port', hub.port, '--room', room.id, '--viewers', VIEWERS, '--voters', VOTERS,
-    '--window', WINDOW, '--questions', 200, '--duration', DURATION, '--drain', 10, '--procs', procsFor(VIEWERS + VOTERS)]);
-  const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
-  const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
-  console.log(`${r.line} viewers=${VIEWERS} hub_cpu=${hubUs.toFixed(0)}us/vote redis_cpu=${redisUs.toFixed(0)}us/vote`);
+  for (const rate of RATES) {
+    const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
+    const r = await load('votes', ['--port', hub.port, '--room', room.id, '--viewers', VIEWERS, '--voters', VOTERS,
+      '--window', WINDOW, '--rate', rate, '--questions', 200, '--duration', DURATION, '--drain', 10,
+      '--procs', procsFor(VIEWERS + VOTERS)]);
+    const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
+    const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
+    console.log(`${r.line} viewers=${VIEWERS} hub_cpu=${hubUs.toFixed(0)}us/vote redis_cpu=${redisUs.toFixed(0)}us/vote`);
+  }
 } finally {
   await hub.stop();
   await redis.stop();

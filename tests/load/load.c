@@ -69,7 +69,7 @@ static struct {
 	int handshakes;			/* handshakes in flight per process */
 } opt = {
 	.host = "127.0.0.1", .port = 8080, .room = "bench", .viewers = 1000, .procs = 1,
-	.rate = 100, .duration = 10, .drain = 5, .window = 8, .questions = 200,
+	.rate = -1, .duration = 10, .drain = 5, .window = 8, .questions = 200,
 	.src_first = 10, .src_count = 50, .handshakes = 256,
 };
 
@@ -102,6 +102,7 @@ struct result {
 	uint64_t delivered, frames, bytes, max_us;
 	uint64_t acks, errors, sent, closed, connected, refused;
 	uint64_t min_got, viewers_done;
+	uint64_t late;			/* loop turns where the rate could not be kept */
 	int64_t first_welcome_rt, last_welcome_rt;
 	uint64_t rewelcomed;
 };
@@ -757,7 +758,7 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
     int up, int down)
 {
 	struct epoll_event evs[512];
-	unsigned i, started = 0, ready_sent = 0, next_change = 0;
+	unsigned i, started = 0, ready_sent = 0, next_change = 0, rr = 0;
 	int64_t connect_deadline, period_us = opt.rate > 0 ? 1000000 / opt.rate : 0;
 	int go = 0;
 
@@ -826,7 +827,8 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 				    now >= t_start + (int64_t)next_change * period_us)
 					publish(&conns[0], next_change++);
 			}
-			if ((opt.mode == M_INGEST || opt.mode == M_VOTES) && now < t_end) {
+			if ((opt.mode == M_INGEST || opt.mode == M_VOTES) && now < t_end && opt.rate == 0) {
+				/* As fast as acks come: every client keeps --window in flight. */
 				for (i = 0; i < nconns; i++) {
 					struct conn *c = &conns[i];
 
@@ -839,6 +841,32 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 							vote(c);
 					}
 				}
+			} else if ((opt.mode == M_INGEST || opt.mode == M_VOTES) && now < t_end) {
+				/*
+				 * At --rate commands a second in all (this process's
+				 * share), round robin over the clients; one with
+				 * --window commands in flight is skipped, and if all
+				 * are, the command is sent late (counted in `late`).
+				 */
+				uint64_t due = (uint64_t)((now - t_start) * (double)opt.rate /
+				    (double)opt.procs / 1e6);
+				unsigned tried = 0;
+
+				while (res.sent < due && tried < nconns) {
+					struct conn *c = &conns[rr++ % nconns];
+
+					tried++;
+					if (c->state != S_READY || (c->kind != K_ASKER && c->kind != K_VOTER) ||
+					    c->inflight >= (unsigned)opt.window)
+						continue;
+					tried = 0;
+					if (c->kind == K_ASKER)
+						ask(c);
+					else
+						vote(c);
+				}
+				if (res.sent < due)
+					res.late++;
 			}
 			if (opt.mode == M_FANOUT && now > t_end + (int64_t)opt.drain * 1000000)
 				break;
@@ -932,7 +960,8 @@ usage(void)
 	    "  --host H --port P --path PATH       where (127.0.0.1:8080; the target's usual path)\n"
 	    "  --room R --key K                    the room and its moderator key (surak)\n"
 	    "  --viewers N --procs N               viewers, spread over N processes\n"
-	    "  --rate E --duration D --drain S     changes a second, for D s, S s to drain\n"
+	    "  --rate E --duration D --drain S     changes (fanout, 100) or commands (ingest, votes;\n"
+	    "                                      0: as fast as acks come) a second, for D s; S s to drain\n"
 	    "  --questions Q                       questions 1..Q that changes and votes touch\n"
 	    "  --askers N --voters N --window W    ingest and vote load, W commands in flight each\n"
 	    "  --src FIRST:COUNT                   source addresses 127.0.0.FIRST.. (10:50)\n");
@@ -987,6 +1016,8 @@ main(int argc, char **argv)
 	}
 	if (opt.procs < 1 || opt.procs > 64 || opt.window < 1 || opt.window > MAX_WINDOW)
 		usage();
+	if (opt.rate < 0)
+		opt.rate = opt.mode == M_FANOUT ? 100 : 0;
 	if (opt.target == T_SURAK && opt.mode == M_FANOUT && opt.key == NULL)
 		die("--key (the room's moderator key) is needed to make changes");
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -1068,6 +1099,7 @@ main(int argc, char **argv)
 		total.closed += r.closed;
 		total.refused += r.refused;
 		total.rewelcomed += r.rewelcomed;
+		total.late += r.late;
 		if (r.max_us > total.max_us)
 			total.max_us = r.max_us;
 		if (r.min_got < total.min_got)
@@ -1104,18 +1136,25 @@ main(int argc, char **argv)
 			break;
 		}
 		case M_INGEST:
-		case M_VOTES:
-			printf("%s target=%s clients=%d window=%d sent=%llu acks=%llu errors=%llu "
-			    "acks_per_s=%.0f p50=%.2fms p99=%.2fms max=%.1fms viewer_frames=%llu\n",
+		case M_VOTES: {
+			char ratebuf[24];
+
+			if (opt.rate > 0)
+				snprintf(ratebuf, sizeof(ratebuf), "%d/s", opt.rate);
+			else
+				snprintf(ratebuf, sizeof(ratebuf), "max");
+			printf("%s target=%s clients=%d window=%d rate=%s sent=%llu acks=%llu errors=%llu "
+			    "acks_per_s=%.0f p50=%.2fms p99=%.2fms max=%.1fms viewer_frames=%llu late=%llu\n",
 			    opt.mode == M_INGEST ? "ingest" : "votes", tn[opt.target],
-			    opt.mode == M_INGEST ? opt.askers : opt.voters, opt.window,
+			    opt.mode == M_INGEST ? opt.askers : opt.voters, opt.window, ratebuf,
 			    (unsigned long long)total.sent, (unsigned long long)total.acks,
 			    (unsigned long long)total.errors, (double)total.acks / (double)opt.duration,
 			    (double)percentile(total.hist, n, 0.50) / 1000,
 			    (double)percentile(total.hist, n, 0.99) / 1000, (double)total.max_us / 1000,
-			    (unsigned long long)total.frames);
+			    (unsigned long long)total.frames, (unsigned long long)total.late);
 			(void)secs;
 			break;
+		}
 		case M_RECONNECT:
 			printf("reconnect viewers=%u resynced=%llu first_rt_us=%lld last_rt_us=%lld closed=%llu\n",
 			    viewers_total, (unsigned long long)total.rewelcomed,
