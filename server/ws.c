@@ -255,6 +255,16 @@ lws_to_log(int level, const char *line)
 
 /* ---- the listening socket ---- */
 
+/*
+ * The accept queue: the kernel caps it at net.core.somaxconn (4096 on
+ * Debian 12), so raising that sysctl is what makes a reconnect storm of
+ * tens of thousands fit (docs/OPERATIONS.md). A connection that finds the
+ * queue full waits for TCP's retransmissions: 1, 2, 4, 8, 16 s.
+ */
+#define LISTEN_BACKLOG 65535
+/* Connections accepted per wake-up before the loop serves anything else. */
+#define ACCEPT_BURST 1024
+
 /* Binds host:port (every interface, IPv6 and IPv4, when host is NULL). */
 static int
 listen_socket(const char *host, int port)
@@ -283,7 +293,7 @@ listen_socket(const char *host, int port)
 				setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 			if (a->ai_family == AF_INET6)
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-			if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+			if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 				log_error("ws: cannot listen on %s port %d: %s", host ? host : "*", port,
 				    strerror(errno));
 				close(fd);
@@ -313,7 +323,7 @@ on_acceptable(uv_poll_t *h, int status, int events)
 	(void)events;
 	if (status < 0)
 		return;
-	for (i = 0; i < 256; i++) {
+	for (i = 0; i < ACCEPT_BURST; i++) {
 		int fd = accept4(W.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
