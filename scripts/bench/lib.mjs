@@ -210,7 +210,7 @@ http {
   }
 }
 `);
-  const proc = spawn('nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: 'ignore' });
+  const proc = spawn('/usr/sbin/nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: 'ignore' });
   const peer = {
     name: 'nchan', port, proc, dir,
     pids() {
