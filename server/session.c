@@ -202,11 +202,18 @@ session_closed(struct session *s)
 	session_unref(s);
 }
 
-void
-session_pong(struct session *s)
+/* Anything from the peer (a frame or a pong) answers a ping. */
+static void
+heard_from(struct session *s)
 {
 	s->last_rx = now_ms();
 	s->ping_at = 0;
+}
+
+void
+session_pong(struct session *s)
+{
+	heard_from(s);
 }
 
 void
@@ -467,6 +474,24 @@ unavailable(struct session *s, const char *rid)
 	    1000);
 }
 
+/*
+ * Sends p's script with on_reply as its callback. If Redis cannot take it,
+ * p ends at once and its client gets `unavailable`.
+ */
+static void
+pending_script(struct pending *p, enum script_id script, int nargs, const char *const *args,
+    store_reply_fn on_reply)
+{
+	char rid[sizeof(p->rid)];
+	struct session *s;
+
+	if (store_script(script, p->s->room_id, nargs, args, NULL, on_reply, p) == 0)
+		return;
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) != NULL)
+		unavailable(s, rid);
+}
+
 static int
 check_redis_reply(struct session *s, const char *rid, redisReply *r)
 {
@@ -535,10 +560,7 @@ run(struct session *s, const struct cmd *c, enum script_id script, int nargs,
 {
 	struct pending *p = pending_new(s, c);
 
-	if (store_script(script, s->room_id, nargs, args, NULL, on_command, p) < 0) {
-		pending_done(p);
-		unavailable(s, c->rid);
-	}
+	pending_script(p, script, nargs, args, on_command);
 }
 
 /* Screens text: its flags ("" if none) and public text ("" if unchanged). */
@@ -661,13 +683,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 	args[13] = a->masked;
 	args[14] = s->ip;
 	args[15] = iplimit;
-	if (store_script(SCRIPT_ASK, s->room_id, 16, args, NULL, on_command, p) < 0) {
-		char rid[sizeof(p->rid)];
-
-		memcpy(rid, p->rid, sizeof(rid));
-		if ((s = pending_done(p)) != NULL)
-			unavailable(s, rid);
-	}
+	pending_script(p, SCRIPT_ASK, 16, args, on_command);
 }
 
 static void
@@ -705,13 +721,7 @@ ask_lookup(struct pending *p)
 	args[3] = s->client;
 	args[4] = "0";
 	args[5] = "0";
-	if (store_script(SCRIPT_CANDIDATES, s->room_id, 6, args, NULL, on_candidates, p) < 0) {
-		char rid[sizeof(p->rid)];
-
-		memcpy(rid, p->rid, sizeof(rid));
-		if ((s = pending_done(p)) != NULL)
-			unavailable(s, rid);
-	}
+	pending_script(p, SCRIPT_CANDIDATES, 6, args, on_candidates);
 }
 
 static void
@@ -779,10 +789,7 @@ cmd_similar(struct session *s, const struct cmd *c)
 	args[5] = "60000";
 	args[6] = s->ip;
 	args[7] = iplimit;
-	if (store_script(SCRIPT_CANDIDATES, s->room_id, 8, args, NULL, on_similar, p) < 0) {
-		pending_done(p);
-		unavailable(s, c->rid);
-	}
+	pending_script(p, SCRIPT_CANDIDATES, 8, args, on_similar);
 }
 
 static void
@@ -881,10 +888,7 @@ cmd_variants(struct session *s, const struct cmd *c)
 	const char *args[1] = { id };
 
 	snprintf(id, sizeof(id), "%lld", c->id);
-	if (store_script(SCRIPT_VARIANTS, s->room_id, 1, args, NULL, on_variants, p) < 0) {
-		pending_done(p);
-		unavailable(s, c->rid);
-	}
+	pending_script(p, SCRIPT_VARIANTS, 1, args, on_variants);
 }
 
 static void
@@ -949,10 +953,7 @@ cmd_rotate(struct session *s, const struct cmd *c)
 	args[2] = c->rotate_mod && c->rotate_pres ? "both" : c->rotate_mod ? "moderator" : "presenter";
 	args[3] = modhash;
 	args[4] = preshash;
-	if (store_script(SCRIPT_ROTATE, s->room_id, 5, args, NULL, on_rotated, p) < 0) {
-		pending_done(p);
-		unavailable(s, c->rid);
-	}
+	pending_script(p, SCRIPT_ROTATE, 5, args, on_rotated);
 }
 
 static void
@@ -1174,8 +1175,7 @@ session_receive(struct session *s, const void *in, size_t len, int complete, int
 {
 	const char *data = in;
 
-	s->last_rx = now_ms();
-	s->ping_at = 0;
+	heard_from(s);
 	if (s->state == SS_CLOSING)
 		return 0;
 	if (binary) {

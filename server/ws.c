@@ -368,22 +368,18 @@ listen_start(uv_loop_t *loop)
 	uv_timer_init(loop, &W.accept_pause);
 	uv_poll_init(loop, &W.listen_poll, W.listen_fd);
 	uv_poll_start(&W.listen_poll, UV_READABLE, on_acceptable);
-	uv_timer_init(loop, &W.keepalive);
-	uv_timer_start(&W.keepalive, on_keepalive, KEEPALIVE_SWEEP_MS, KEEPALIVE_SWEEP_MS);
 	return 0;
 }
 
 static void
 listen_stop(void)
 {
-	if (W.listen_fd <= 0)
+	if (W.listen_fd < 0)
 		return;
 	uv_poll_stop(&W.listen_poll);
 	uv_timer_stop(&W.accept_pause);
 	uv_close((uv_handle_t *)&W.listen_poll, NULL);
 	uv_close((uv_handle_t *)&W.accept_pause, NULL);
-	uv_timer_stop(&W.keepalive);
-	uv_close((uv_handle_t *)&W.keepalive, NULL);
 	close(W.listen_fd);
 	W.listen_fd = -1;
 }
@@ -422,6 +418,8 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 		log_error("ws: cannot start libwebsockets");
 		return -1;
 	}
+	uv_timer_init(loop, &W.keepalive);
+	uv_timer_start(&W.keepalive, on_keepalive, KEEPALIVE_SWEEP_MS, KEEPALIVE_SWEEP_MS);
 	return listen_start(loop);
 }
 
@@ -435,6 +433,10 @@ void
 ws_shutdown(void)
 {
 	listen_stop();
+	if (W.ctx) {
+		uv_timer_stop(&W.keepalive);
+		uv_close((uv_handle_t *)&W.keepalive, NULL);
+	}
 	if (W.ctx)
 		lws_context_destroy(W.ctx);
 	W.ctx = NULL;
