@@ -928,26 +928,19 @@ percentile(const uint64_t *hist, uint64_t total, double p)
 	return res.max_us;
 }
 
-static int
-parse_target(const char *s)
-{
-	if (!strcmp(s, "surak")) return T_SURAK;
-	if (!strcmp(s, "nchan")) return T_NCHAN;
-	if (!strcmp(s, "socketio")) return T_SIO;
-	if (!strcmp(s, "bare")) return T_BARE;
-	die("unknown target %s", s);
-	return -1;
-}
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Names on the command line and in the summary, in enum order. */
+static const char *const target_names[] = { "surak", "nchan", "socketio", "bare" };
+static const char *const mode_names[] = { "fanout", "ingest", "votes", "reconnect", "idle" };
 
 static int
-parse_mode(const char *s)
+parse_name(const char *const *names, int n, const char *s, const char *what)
 {
-	if (!strcmp(s, "fanout")) return M_FANOUT;
-	if (!strcmp(s, "ingest")) return M_INGEST;
-	if (!strcmp(s, "votes")) return M_VOTES;
-	if (!strcmp(s, "reconnect")) return M_RECONNECT;
-	if (!strcmp(s, "idle")) return M_IDLE;
-	die("unknown mode %s", s);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	die("unknown %s %s", what, s);
 	return -1;
 }
 
@@ -988,11 +981,11 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
-	opt.mode = parse_mode(argv[1]);
+	opt.mode = parse_name(mode_names, NELEM(mode_names), argv[1], "mode");
 	optind = 2;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
-		case 't': opt.target = parse_target(optarg); break;
+		case 't': opt.target = parse_name(target_names, NELEM(target_names), optarg, "target"); break;
 		case 'h': opt.host = optarg; break;
 		case 'p': opt.port = atoi(optarg); break;
 		case 'P': opt.path = optarg; break;
@@ -1115,7 +1108,6 @@ main(int argc, char **argv)
 	{
 		uint64_t n = 0;
 		double secs = (double)(t1 - t0) / 1e6;
-		const char *tn[] = { "surak", "nchan", "socketio", "bare" };
 
 		for (int b = 0; b < HIST; b++)
 			n += total.hist[b];
@@ -1126,7 +1118,7 @@ main(int argc, char **argv)
 
 			printf("fanout target=%s viewers=%u rate=%d/s changes=%u delivered=%llu/%llu (%.2f%%) "
 			    "min_per_viewer=%llu deliveries_per_s=%.0f p50=%.1fms p99=%.1fms max=%.1fms "
-			    "frames=%llu\n", tn[opt.target], viewers_total, opt.rate, changes_total,
+			    "frames=%llu\n", target_names[opt.target], viewers_total, opt.rate, changes_total,
 			    (unsigned long long)total.delivered, (unsigned long long)expected,
 			    expected ? 100.0 * (double)total.delivered / (double)expected : 0,
 			    (unsigned long long)total.min_got, (double)total.delivered / active,
@@ -1145,7 +1137,7 @@ main(int argc, char **argv)
 				snprintf(ratebuf, sizeof(ratebuf), "max");
 			printf("%s target=%s clients=%d window=%d rate=%s sent=%llu acks=%llu errors=%llu "
 			    "acks_per_s=%.0f p50=%.2fms p99=%.2fms max=%.1fms viewer_frames=%llu late=%llu\n",
-			    opt.mode == M_INGEST ? "ingest" : "votes", tn[opt.target],
+			    mode_names[opt.mode], target_names[opt.target],
 			    opt.mode == M_INGEST ? opt.askers : opt.voters, opt.window, ratebuf,
 			    (unsigned long long)total.sent, (unsigned long long)total.acks,
 			    (unsigned long long)total.errors, (double)total.acks / (double)opt.duration,
