@@ -11,9 +11,8 @@
 // each other far more than real ones (many differ only by a number): a
 // hard case for the LSH buckets.
 
-import { readFileSync } from 'node:fs';
 import { Client, createRoom, viewerHello } from '../../tests/lib/harness.mjs';
-import { Redis, startHub } from './lib.mjs';
+import { Redis, startHub, cpuMeter } from './lib.mjs';
 
 const SIZES = (process.env.SIZES || '20,2000,20000').split(',').map(Number);
 const ASKS = Number(process.env.ASKS || 4000);
@@ -59,11 +58,6 @@ function reword(text) {
   return rnd(2) ? t.toLowerCase().replace(/[?,.]/g, '') : `Здравствуйте! ${t} Спасибо`;
 }
 
-function cpuTicks(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);	// utime + stime, in clock ticks (100/s)
-}
-
 async function fill(hub, room, count) {
   const cs = await Promise.all(Array.from({ length: 16 }, () => Client.connect(hub, viewerHello(room))));
   let next = 0;
@@ -85,7 +79,7 @@ async function measure(hub, redis, room, existing, ids, label) {
   const cs = await Promise.all(Array.from({ length: CLIENTS }, () => Client.connect(hub, viewerHello(room))));
   const lat = [];
   let next = 0, found = 0, rewordings = 0, fresh = 0, created = 0;
-  const hub0 = cpuTicks(hub.proc.pid), redis0 = cpuTicks(redis.proc.pid), t0 = Date.now();
+  const hubMeter = cpuMeter([hub.proc.pid]), redisMeter = cpuMeter([redis.proc.pid]), t0 = Date.now();
   await Promise.all(Array.from({ length: INFLIGHT }, async (_, w) => {
     for (;;) {
       const i = next++;
@@ -110,8 +104,8 @@ async function measure(hub, redis, room, existing, ids, label) {
     }
   }));
   const secs = (Date.now() - t0) / 1000;
-  const hubCpu = (cpuTicks(hub.proc.pid) - hub0) * 10000 / ASKS;	// µs per ask
-  const redisCpu = (cpuTicks(redis.proc.pid) - redis0) * 10000 / ASKS;
+  const hubCpu = hubMeter() * 1e6 / ASKS;	// µs per ask
+  const redisCpu = redisMeter() * 1e6 / ASKS;
   cs.forEach((c) => c.close());
   lat.sort((x, y) => x - y);
   const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];

@@ -5,9 +5,7 @@
 // then the ratio Surak / peer for each load.
 //
 //   LOADS=1000:100,10000:50,19000:20 TARGETS=surak,surak-w2,bare,nchan,socketio
-import {
-  Redis, startHub, benchRoom, load, procsFor, startBare, startNchan, startSocketIO, hubPids, cpuSeconds,
-} from './lib.mjs';
+import { Redis, startHub, benchRoom, load, procsFor, startPeer, hubPids, cpuMeter } from './lib.mjs';
 
 const LOADS = (process.env.LOADS || '1000:100,10000:50,19000:20').split(',').map((s) => s.split(':').map(Number));
 const TARGETS = (process.env.TARGETS || 'surak,surak-w2,bare,nchan,socketio').split(',');
@@ -26,22 +24,20 @@ async function start(target) {
       pids: () => [...hubPids(hub), redis.proc.pid], stop: () => hub.stop(),
     };
   }
-  const peer = await (target === 'bare' ? startBare() : target === 'nchan' ? startNchan() : startSocketIO());
-  return { port: peer.port, args: ['--target', target], pids: () => peer.pids(), stop: () => peer.stop() };
+  return startPeer(target);
 }
 
 try {
   for (const [viewers, rate] of LOADS) {
     for (const target of TARGETS) {
       const t = await start(target);
-      const pids = t.pids();
-      const cpu0 = pids.map(cpuSeconds);
+      const cpu = cpuMeter(t.pids());
       let r;
       try {
         r = await load('fanout', ['--port', t.port, ...t.args, '--viewers', viewers, '--rate', rate,
           '--duration', DURATION, '--drain', 5, '--procs', procsFor(viewers)]);
+        r.cpu = cpu();
       } finally {
-        r && (r.cpu = pids.reduce((s, p, i) => { try { return s + cpuSeconds(p) - cpu0[i]; } catch { return s; } }, 0));
         await t.stop();
       }
       results[`${target}/${viewers}`] = r;

@@ -6,7 +6,7 @@
 // at a fixed rate (ack latency at that load), then as fast as acks come
 // (throughput; latency there is queueing: asks in flight / rate).
 //   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
-import { Redis, startHub, benchRoom, load, cpuSeconds } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, cpuMeter } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
 const ASKERS = Number(process.env.ASKERS || 64);
@@ -21,11 +21,10 @@ try {
   const room = await benchRoom(hub, 'ingest', QUESTIONS, 0);
   console.log(`# ingest: room filled with ${QUESTIONS} questions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (const rate of RATES) {
-    const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
+    const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
     const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
       '--rate', rate, '--duration', DURATION, '--drain', 10]);
-    const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
-    const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
+    const hubUs = hubCpu() * 1e6 / r.acks, redisUs = redisCpu() * 1e6 / r.acks;
     console.log(`${r.line} room_questions=${QUESTIONS} hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
   }
 } finally {

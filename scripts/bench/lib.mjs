@@ -2,19 +2,19 @@
 // (appendfsync always), the peers (bare broadcaster, Nchan, Socket.IO),
 // rooms filled through the hub's own API, and the load tool
 // (build/surak-load), whose summary line is parsed into numbers.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Redis, Hub, Client, ADMIN_TOKEN, RELEASE_BIN, ROOT, freePort, waitUntil, createRoom, viewerHello, newClientId,
+  Redis, Hub, Client, RELEASE_BIN, ROOT, freePort, waitUntil, createRoom, viewerHello, newClientId, childPids, rssKiB,
 } from '../../tests/lib/harness.mjs';
 
-export { Redis, Hub, ROOT };
+export { Redis, rssKiB };
 const here = dirname(fileURLToPath(import.meta.url));
-export const LOAD_BIN = join(ROOT, 'build', 'surak-load');
+const LOAD_BIN = join(ROOT, 'build', 'surak-load');
 const BARE_BIN = join(ROOT, 'build', 'bare-broadcast');
 
 // The hub's limits are made for residents; a benchmark plays thousands of
@@ -23,37 +23,41 @@ const BENCH_ARGS = ['--ask-rate', '100000', '--ask-rate-ip', '1000000', '--vote-
   '--vote-rate-ip', '1000000', '--similar-rate', '100000', '--conns-per-ip', '20000',
   '--vote-burst', '1000000', '--log-level', 'warn'];
 
-export function startHub(redis, workers = 1, extra = []) {
+export function startHub(redis, workers = 1) {
   const env = (process.env.HUB_ARGS || '').split(' ').filter(Boolean);
-  return Hub.start(redis, { bin: RELEASE_BIN, args: [...BENCH_ARGS, '--workers', String(workers), ...extra, ...env] });
+  return Hub.start(redis, { bin: RELEASE_BIN, args: [...BENCH_ARGS, '--workers', String(workers), ...env] });
 }
 
-// Every process of a hub: the supervisor and its workers, or the one hub.
+// Every process of a hub: the supervisor's workers, or the one hub.
 export function hubPids(hub) {
-  let kids = [];
-  try {
-    kids = readFileSync(`/proc/${hub.proc.pid}/task/${hub.proc.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch { /* gone */ }
-  return kids.length ? kids.map(Number) : [hub.proc.pid];
-}
-
-export function rssKiB(pid) {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return Number(m[1]);
+  const workers = childPids(hub.proc.pid);
+  return workers.length ? workers : [hub.proc.pid];
 }
 
 // CPU time of a process so far, in seconds.
-export function cpuSeconds(pid) {
+function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+// Starts counting the CPU the processes use; the function returned gives
+// the seconds they have used since, all together (a process that has
+// exited counts for what it had used when last seen).
+export function cpuMeter(pids) {
+  const start = pids.map(cpuSeconds);
+  const last = [...start];
+  return () => pids.reduce((sum, pid, i) => {
+    try { last[i] = cpuSeconds(pid); } catch { /* gone */ }
+    return sum + last[i] - start[i];
+  }, 0);
 }
 
 // A room with `questions` questions, the first `approved` of them approved.
 // Asked by 16 viewers at 16 in flight each; the texts differ by their
 // numbers, so none is a duplicate of another.
-export async function benchRoom(hub, id, questions, approved = questions, text = null) {
+export async function benchRoom(hub, id, questions, approved = questions) {
   const room = await createRoom(hub, { id, title: 'Benchmark', moderation: true });
-  const ids = await fill(hub, id, questions, text || ((i) => `Вопрос для замера номер ${i}: когда починят дорогу у дома ${i}?`));
+  const ids = await fill(hub, id, questions, (i) => `Вопрос для замера номер ${i}: когда починят дорогу у дома ${i}?`);
   const mod = await Client.connect(hub, { type: 'hello', room: id, role: 'moderator', key: room.moderator_key, client: newClientId() });
   for (let i = 0; i < approved; i += 64) {
     const acks = await Promise.all(ids.slice(i, Math.min(approved, i + 64))
@@ -136,6 +140,20 @@ export const procsFor = (viewers) => Math.max(1, Math.ceil(viewers / 5000));
 
 // ---- the peers ----
 
+// A peer as the scenarios use it: where it listens, the load tool's
+// --target for it, its processes, and a stop that waits for them.
+function peerOf(name, port, proc, dir, pids) {
+  return {
+    name, port, proc, dir, pids,
+    args: ['--target', name],
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 // A process that listens on `port`, with the open-files limit raised to
 // the hard limit (Node cannot raise its own).
 function spawnPeer(cmd, args, port, name) {
@@ -143,16 +161,7 @@ function spawnPeer(cmd, args, port, name) {
   const log = join(dir, 'out.log');
   const proc = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)"; exec "$0" "$@" >"${log}" 2>&1`, cmd, ...args],
     { stdio: 'ignore' });
-  const peer = {
-    name, port, proc, dir,
-    pids: () => [proc.pid],
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return peer;
+  return peerOf(name, port, proc, dir, () => [proc.pid]);
 }
 
 // Accepts TCP connections (the bare broadcaster speaks nothing but
@@ -171,19 +180,24 @@ async function listening(peer) {
   return peer;
 }
 
-export async function startBare() {
+// One of the peers by its load-tool name: bare, nchan or socketio.
+export function startPeer(name) {
+  return name === 'bare' ? startBare() : name === 'nchan' ? startNchan() : startSocketIO();
+}
+
+async function startBare() {
   const port = await freePort();
   return listening(spawnPeer(BARE_BIN, [String(port)], port, 'bare'));
 }
 
-export async function startSocketIO() {
+async function startSocketIO() {
   const port = await freePort();
   return listening(spawnPeer('node', [join(here, 'sio-server.mjs'), String(port)], port, 'socketio'));
 }
 
 // nginx with the Nchan module, as Debian ships them: one channel, a
 // publisher location and a WebSocket subscriber location, a worker per core.
-export async function startNchan() {
+async function startNchan() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'surak-bench-nginx-'));
   const conf = join(dir, 'nginx.conf');
@@ -211,32 +225,11 @@ http {
 }
 `);
   const proc = spawn('/usr/sbin/nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: 'ignore' });
-  const peer = {
-    name: 'nchan', port, proc, dir,
-    pids() {
-      try {
-        return readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-      } catch { return []; }
-    },
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  peer.proc.on('exit', () => { peer.exited = true; });
+  const peer = peerOf('nchan', port, proc, dir, () => childPids(proc.pid));
+  proc.on('exit', () => { peer.exited = true; });
   await waitUntil(`nginx on port ${port}`, async () => {
     if (peer.exited) throw Object.assign(new Error('nginx exited: ' + readFileSync(join(dir, 'error.log'), 'utf8')), { fatal: true });
     try { return (await fetch(`http://127.0.0.1:${port}/`)).status === 200; } catch { return false; }
   }, 15000, 50);
   return peer;
 }
-
-export function machine() {
-  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)[1];
-  const mem = Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)[1]) / 1048576;
-  const redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2];
-  return `${new Date().toISOString().slice(0, 16)}Z, ${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm).length} cores (${cpu}), ${mem.toFixed(0)} GiB, Redis ${redis.replace('v=', '')}`;
-}
-
-export { ADMIN_TOKEN };

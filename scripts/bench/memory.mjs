@@ -4,9 +4,7 @@
 // all are connected and welcomed; the difference is divided by their
 // number.
 //   VIEWERS=10000 TARGETS=surak,bare,nchan,socketio
-import {
-  Redis, startHub, benchRoom, load, procsFor, hubPids, rssKiB, startBare, startNchan, startSocketIO,
-} from './lib.mjs';
+import { Redis, startHub, benchRoom, load, procsFor, hubPids, rssKiB, startPeer } from './lib.mjs';
 
 const VIEWERS = Number(process.env.VIEWERS || 10000);
 const TARGETS = (process.env.TARGETS || 'surak,bare,nchan,socketio').split(',');
@@ -20,8 +18,7 @@ try {
       const room = await benchRoom(hub, 'idle', 200, 50);
       t = { port: hub.port, args: ['--target', 'surak', '--room', room.id], pids: () => hubPids(hub), stop: () => hub.stop() };
     } else {
-      const peer = await (target === 'bare' ? startBare() : target === 'nchan' ? startNchan() : startSocketIO());
-      t = { port: peer.port, args: ['--target', target], pids: () => peer.pids(), stop: () => peer.stop() };
+      t = await startPeer(target);
     }
     try {
       const rss = () => t.pids().reduce((s, p) => s + rssKiB(p), 0);

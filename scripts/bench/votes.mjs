@@ -5,7 +5,7 @@
 // Reports acknowledged votes a second, ack latency, the frames the viewers
 // received, and hub and Redis CPU per vote.
 //   VIEWERS=5000 VOTERS=1000 WINDOW=2 RATES=1000,3000,0 DURATION=10
-import { Redis, startHub, benchRoom, load, procsFor, cpuSeconds } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, procsFor, cpuMeter } from './lib.mjs';
 
 const VIEWERS = Number(process.env.VIEWERS || 5000);
 const VOTERS = Number(process.env.VOTERS || 1000);
@@ -18,12 +18,11 @@ const hub = await startHub(redis, 1);
 try {
   const room = await benchRoom(hub, 'votes', 200);
   for (const rate of RATES) {
-    const c0 = [cpuSeconds(hub.proc.pid), cpuSeconds(redis.proc.pid)];
+    const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
     const r = await load('votes', ['--port', hub.port, '--room', room.id, '--viewers', VIEWERS, '--voters', VOTERS,
       '--window', WINDOW, '--rate', rate, '--questions', 200, '--duration', DURATION, '--drain', 10,
       '--procs', procsFor(VIEWERS + VOTERS)]);
-    const hubUs = (cpuSeconds(hub.proc.pid) - c0[0]) * 1e6 / r.acks;
-    const redisUs = (cpuSeconds(redis.proc.pid) - c0[1]) * 1e6 / r.acks;
+    const hubUs = hubCpu() * 1e6 / r.acks, redisUs = redisCpu() * 1e6 / r.acks;
     console.log(`${r.line} viewers=${VIEWERS} hub_cpu=${hubUs.toFixed(0)}us/vote redis_cpu=${redisUs.toFixed(0)}us/vote`);
   }
 } finally {

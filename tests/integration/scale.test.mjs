@@ -4,9 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import {
-  Redis, Hub, Client, createRoom, newClientId, viewerHello, waitUntil, stopAll,
+  Redis, Hub, Client, createRoom, newClientId, viewerHello, waitUntil, stopAll, childPids,
 } from '../lib/harness.mjs';
 
 let redis, hubs = [], pool, room;
@@ -19,14 +18,7 @@ async function connect(hub, hello) {
 }
 const moderator = (hub) => connect(hub, { room: room.id, role: 'moderator', client: newClientId(), key: room.moderator_key });
 
-function workerPids(hub) {
-  const pid = hub.proc.pid;
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
+const workerPids = (hub) => childPids(hub.proc.pid);
 
 before(async () => {
   redis = await Redis.start();

@@ -64,6 +64,22 @@ function waitExit(proc, timeoutMs = 10000) {
   });
 }
 
+// Resident memory of a process, in KiB.
+export function rssKiB(pid) {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return Number(m[1]);
+}
+
+// The processes a process has started (a --workers supervisor's workers,
+// nginx's), none if it is gone.
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 // A redis-server of our own: free port, private data dir, AOF with
 // appendfsync always (as make run starts it).
 export class Redis {
@@ -164,8 +180,7 @@ export class Hub {
 
   // Resident memory of the hub process, in KiB.
   rssKiB() {
-    const m = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-    return Number(m[1]);
+    return rssKiB(this.proc.pid);
   }
 
   // One sample of GET /metrics, by its full name: 'surak_acks_total' or
