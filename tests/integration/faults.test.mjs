@@ -45,17 +45,23 @@ async function drainAll(askers) {
   for (const a of askers) a.close();
 }
 
+// Its own Redis and hub (with hubOpts), a room, and ASKERS askers asking
+// into it; all stopped after the tests.
+async function roomUnderLoad(room, hubOpts = {}) {
+  const redis = await Redis.start();
+  const hub = await Hub.start(redis, { ...hubOpts, args: limits });
+  started.push(redis, hub);
+  await createRoom(hub, { id: room, moderation: true });
+  return { redis, hub, askers: startAskers(hub, room, ASKERS, { perSecond: PER_SECOND }) };
+}
+
 async function loadFor(askers, more) {
   const target = acked(askers) + more;
   await waitUntil(`${more} more acknowledged questions`, () => acked(askers) >= target, 20000, 20);
 }
 
 test('hub killed with SIGKILL under load: nothing acknowledged lost, nothing twice, clients back within 5 s', async () => {
-  const redis = await Redis.start();
-  const hub = await Hub.start(redis, { args: limits });
-  started.push(redis, hub);
-  await createRoom(hub, { id: 'kill-hub', moderation: true });
-  const askers = startAskers(hub, 'kill-hub', ASKERS, { perSecond: PER_SECOND });
+  const { redis, hub, askers } = await roomUnderLoad('kill-hub');
   const t0 = Date.now();
   await loadFor(askers, 600);
   const rate = Math.round(acked(askers) / ((Date.now() - t0) / 1000));
@@ -82,11 +88,7 @@ test('hub killed with SIGKILL under load: nothing acknowledged lost, nothing twi
 });
 
 test('Redis killed with SIGKILL under load: unavailable at once, 503, recovery within 10 s, nothing acknowledged lost', async () => {
-  const redis = await Redis.start();
-  const hub = await Hub.start(redis, { args: limits });
-  started.push(redis, hub);
-  await createRoom(hub, { id: 'kill-redis', moderation: true });
-  const askers = startAskers(hub, 'kill-redis', ASKERS, { perSecond: PER_SECOND });
+  const { redis, hub, askers } = await roomUnderLoad('kill-redis');
   await loadFor(askers, 600);
 
   await redis.kill('SIGKILL');
@@ -120,12 +122,8 @@ test('Redis killed with SIGKILL under load: unavailable at once, 503, recovery w
 });
 
 test('Redis frozen with SIGSTOP for 30 s: unavailable within the deadline, memory bounded, then everything resumes', async () => {
-  const redis = await Redis.start();
   // The release build: its memory is what is measured.
-  const hub = await Hub.start(redis, { bin: RELEASE_BIN, args: limits });
-  started.push(redis, hub);
-  await createRoom(hub, { id: 'freeze', moderation: true });
-  const askers = startAskers(hub, 'freeze', ASKERS, { perSecond: PER_SECOND });
+  const { redis, hub, askers } = await roomUnderLoad('freeze', { bin: RELEASE_BIN });
   await loadFor(askers, 600);
   const rssBefore = hub.rssKiB();
 
