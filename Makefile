@@ -37,8 +37,9 @@ LDFLAGS += -fsanitize=$(SANITIZER)
 endif
 
 # Every module but main.c, so the unit tests can link them.
-MODULES := util log config auth text dedupe screen embed_gen proto metrics msg map qr \
-	redis_uv store room session ws http workers
+MODULES := util log config auth role text lexicon dedupe screen embed_gen scripts_gen proto metrics \
+	msg map qr idset outq event copy pace render redis_uv store fanout welcome presence rooms \
+	session pending hello ask commands httpio api http ws workers
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)
@@ -60,17 +61,26 @@ $(BUILD)/surak: $(OBJS) $(BUILD)/obj/main.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: server/%.c server/*.h | $(BUILD)/obj
+$(BUILD)/obj/%.o: server/%.c server/*.h $(BUILD)/gen/scripts_gen.h | $(BUILD)/obj
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/embed_gen.o: $(BUILD)/gen/embed_gen.c | $(BUILD)/obj
+$(BUILD)/obj/%_gen.o: $(BUILD)/gen/%_gen.c server/*.h $(BUILD)/gen/scripts_gen.h | $(BUILD)/obj
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/embed_gen.c: scripts/embed.sh $(LUA) $(DATA) | $(BUILD)/gen
 	@echo "  EMBED   $@"
 	$(Q)scripts/embed.sh $(LUA:server/%=%) $(DATA:server/%=%) > $@.tmp && mv $@.tmp $@
+
+# The C side of the script interface, from the scripts' own headers (server/script.h).
+$(BUILD)/gen/scripts_gen.h: scripts/scripts.sh $(LUA) | $(BUILD)/gen
+	@echo "  GEN     $@"
+	$(Q)scripts/scripts.sh header $(LUA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/scripts_gen.c: scripts/scripts.sh $(LUA) | $(BUILD)/gen
+	@echo "  GEN     $@"
+	$(Q)scripts/scripts.sh source $(LUA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) | $(BUILD)/tests
 	@echo "  CC      $@"

@@ -2,10 +2,9 @@
  * dedupe: the comparison form of a question, its fingerprint, and the
  * near-duplicate doc and comparison.
  *
- * Word lists are data, embedded from server/data/ and folded at start-up
- * the same way as questions: greetings.txt, thanks.txt (stripped at the
- * ends), stopwords.txt (ignored by level two), abbreviations.txt (expanded)
- * and antonyms.txt (never the same question). The only rules in code are
+ * The word lists are data (lexicon.c): greetings and thanks (stripped at
+ * the ends), stop words (ignored by level two), abbreviations (expanded)
+ * and antonyms (never the same question). The only rules in code are
  * general ones: patronymic endings of a form of address, Latin-to-Cyrillic
  * letters, and the edit distances that count as a typo.
  *
@@ -20,226 +19,23 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "embed.h"
-#include "log.h"
+#include "lexicon.h"
 #include "map.h"
 #include "text.h"
 #include "util.h"
 
 #define MAX_CP 64		/* code points compared per token */
 
-struct span {
-	const char *p;
-	size_t n;
-};
-
-/* A phrase: its folded tokens, stored in one string. */
-struct phrase {
-	char *text;
-	struct span *tok;
-	size_t ntok;
-	char *to;		/* abbreviations: the folded expansion */
-};
-
-struct phrase_list {
-	struct phrase *v;
-	size_t n;
-};
-
-static struct phrase_list greetings, thanks, abbrevs;
-static struct map *stopwords;
-static struct phrase_list antonyms;	/* each phrase: exactly two stems */
-static struct sb_stemmer *stemmer;
-
-/* ---- loading ---- */
-
-static size_t
-split(char *s, size_t len, struct span **out)
-{
-	size_t i, n = 0, cap = 8, start = 0;
-	struct span *v = xmalloc(cap * sizeof(*v));
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != ' ')
-			continue;
-		if (i > start) {
-			if (n == cap)
-				v = xrealloc(v, (cap *= 2) * sizeof(*v));
-			v[n].p = s + start;
-			v[n].n = i - start;
-			n++;
-		}
-		start = i + 1;
-	}
-	*out = v;
-	return n;
-}
-
-static char *
-fold_string(const char *s, size_t n)
-{
-	struct sbuf b = { 0 };
-
-	sbuf_init(&b, n * 2 + 1);
-	text_fold(s, n, &b);
-	return sbuf_steal(&b, NULL);
-}
-
-static const char *
-stem(const char *w, size_t n, size_t *len)
-{
-	const sb_symbol *r = sb_stemmer_stem(stemmer, (const sb_symbol *)w, (int)n);
-
-	if (r == NULL) {
-		*len = n;
-		return w;
-	}
-	*len = (size_t)sb_stemmer_length(stemmer);
-	return (const char *)r;
-}
-
-static void
-add_phrase(struct phrase_list *list, char *folded, char *to)
-{
-	struct phrase *ph;
-
-	list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
-	ph = &list->v[list->n++];
-	ph->text = folded;
-	ph->ntok = split(ph->text, strlen(ph->text), &ph->tok);
-	ph->to = to;
-}
-
-/* Calls fn for each non-empty, non-comment line of an embedded list. */
-static int
-each_line(const char *name, void (*fn)(const char *line, size_t n, void *arg), void *arg)
-{
-	const struct embedded *e = embed_get(name);
-	const char *p, *end;
-
-	if (e == NULL) {
-		log_error("dedupe: embedded list %s is missing", name);
-		return -1;
-	}
-	for (p = e->data, end = e->data + e->len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n > 0 && p[0] != '#')
-			fn(p, n, arg);
-		p += n + 1;
-	}
-	return 0;
-}
-
-static void
-load_phrase(const char *line, size_t n, void *arg)
-{
-	char *f = fold_string(line, n);
-
-	if (f[0])
-		add_phrase(arg, f, NULL);
-	else
-		free(f);
-}
-
-static void
-load_stopword(const char *line, size_t n, void *arg)
-{
-	char *f = fold_string(line, n);
-
-	(void)arg;
-	if (f[0] && strchr(f, ' ') == NULL)
-		map_put(stopwords, f, stopwords);
-	free(f);
-}
-
-static void
-load_abbrev(const char *line, size_t n, void *arg)
-{
-	const char *eq = memchr(line, '=', n);
-	char *from, *to;
-
-	(void)arg;
-	if (eq == NULL)
-		return;
-	from = fold_string(line, (size_t)(eq - line));
-	to = fold_string(eq + 1, n - (size_t)(eq - line) - 1);
-	if (from[0] && to[0]) {
-		add_phrase(&abbrevs, from, to);
-		return;
-	}
-	free(from);
-	free(to);
-}
-
-static void
-load_antonym(const char *line, size_t n, void *arg)
-{
-	char *f = fold_string(line, n);
-	struct span *tok;
-	struct sbuf b = { 0 };
-	size_t nt = split(f, strlen(f), &tok), i, sl;
-	const char *s;
-
-	(void)arg;
-	if (nt == 2) {
-		sbuf_init(&b, 64);
-		for (i = 0; i < 2; i++) {
-			s = stem(tok[i].p, tok[i].n, &sl);
-			if (i)
-				sbuf_addc(&b, ' ');
-			sbuf_add(&b, s, sl);
-		}
-		add_phrase(&antonyms, sbuf_steal(&b, NULL), NULL);
-	}
-	free(tok);
-	free(f);
-}
-
 int
 dedupe_init(void)
 {
-	if (stemmer)
-		return 0;
-	stemmer = sb_stemmer_new("russian", "UTF_8");
-	stopwords = map_new();
-	if (stemmer == NULL ||
-	    each_line("data/greetings.txt", load_phrase, &greetings) < 0 ||
-	    each_line("data/thanks.txt", load_phrase, &thanks) < 0 ||
-	    each_line("data/stopwords.txt", load_stopword, NULL) < 0 ||
-	    each_line("data/abbreviations.txt", load_abbrev, NULL) < 0 ||
-	    each_line("data/antonyms.txt", load_antonym, NULL) < 0)
-		return -1;
-	return 0;
-}
-
-static void
-free_list(struct phrase_list *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->n; i++) {
-		free(list->v[i].text);
-		free(list->v[i].tok);
-		free(list->v[i].to);
-	}
-	free(list->v);
-	memset(list, 0, sizeof(*list));
+	return lexicon_init();
 }
 
 void
 dedupe_free(void)
 {
-	free_list(&greetings);
-	free_list(&thanks);
-	free_list(&abbrevs);
-	free_list(&antonyms);
-	map_free(stopwords);
-	stopwords = NULL;
-	if (stemmer)
-		sb_stemmer_delete(stemmer);
-	stemmer = NULL;
+	lexicon_free();
 }
 
 /* ---- level one: comparison form and fingerprint ---- */
@@ -310,12 +106,12 @@ dedupe_normalize(const char *text, size_t len, struct sbuf *out)
 	sbuf_reset(out);
 	sbuf_init(&folded, len * 2 + 1);
 	text_fold(text, len, &folded);
-	n = split(folded.data, folded.len, &tok);
+	n = lexicon_split(folded.data, folded.len, &tok);
 	lo = 0;
 	hi = n;
 	do {
 		changed = 0;
-		while (lo < hi && (ph = match(&greetings, tok, lo, hi, 0)) != NULL) {
+		while (lo < hi && (ph = match(&lex.greetings, tok, lo, hi, 0)) != NULL) {
 			lo += ph->ntok;
 			changed = 1;
 			/* A greeting may be followed by a name and patronymic. */
@@ -324,7 +120,7 @@ dedupe_normalize(const char *text, size_t len, struct sbuf *out)
 			else if (lo + 1 < hi && patronymic(&tok[lo + 1]))
 				lo += 2;
 		}
-		while (lo < hi && (ph = match(&thanks, tok, lo, hi, 1)) != NULL) {
+		while (lo < hi && (ph = match(&lex.thanks, tok, lo, hi, 1)) != NULL) {
 			hi -= ph->ntok;
 			changed = 1;
 		}
@@ -574,9 +370,9 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 	dedupe_normalize(text, len, &norm);
 
 	/* Abbreviations expanded, Latin words in Cyrillic, "номер" before a number dropped. */
-	n = split(norm.data, norm.len, &tok);
+	n = lexicon_split(norm.data, norm.len, &tok);
 	for (i = 0; i < n; i++) {
-		const struct phrase *ph = match(&abbrevs, tok, i, n, 0);
+		const struct phrase *ph = match(&lex.abbrevs, tok, i, n, 0);
 
 		if (!ph && is_number_word(&tok[i]) && i + 1 < n && is_digits(tok[i + 1].p, tok[i + 1].n))
 			continue;
@@ -593,7 +389,7 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 	free(tok);
 
 	/* Stopwords out, numbers apart, the rest stemmed. */
-	n = split(words.data, words.len, &tok);
+	n = lexicon_split(words.data, words.len, &tok);
 	for (i = 0; i < n; i++) {
 		char w[256];
 		const char *s;
@@ -607,9 +403,9 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 			add_token(&b, noff, &d->nnum, w, tok[i].n);
 			continue;
 		}
-		if (map_get(stopwords, w) || d->ntok >= DEDUPE_MAX_TOKENS)
+		if (map_get(lex.stopwords, w) || d->ntok >= DEDUPE_MAX_TOKENS)
 			continue;
-		s = stem(w, tok[i].n, &sl);
+		s = lexicon_stem(w, tok[i].n, &sl);
 		woff[d->ntok] = b.len + sl + 1;
 		add_token(&b, toff, &d->ntok, s, sl);
 		sbuf_add(&b, w, tok[i].n + 1);	/* the word, NUL included */
@@ -776,8 +572,8 @@ opposite(const struct dedupe_doc *a, const struct dedupe_doc *b)
 {
 	size_t i;
 
-	for (i = 0; i < antonyms.n; i++) {
-		const struct span *x = &antonyms.v[i].tok[0], *y = &antonyms.v[i].tok[1];
+	for (i = 0; i < lex.antonyms.n; i++) {
+		const struct span *x = &lex.antonyms.v[i].tok[0], *y = &lex.antonyms.v[i].tok[1];
 
 		int ax = has_token(a, x->p, x->n), ay = has_token(a, y->p, y->n);
 		int bx = has_token(b, x->p, x->n), by = has_token(b, y->p, y->n);

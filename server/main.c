@@ -11,11 +11,12 @@
 #include <string.h>
 #include <uv.h>
 
+#include "commands.h"
 #include "config.h"
 #include "dedupe.h"
 #include "http.h"
 #include "log.h"
-#include "room.h"
+#include "rooms.h"
 #include "screen.h"
 #include "session.h"
 #include "store.h"
@@ -55,7 +56,7 @@ stop(uv_signal_t *h, int signum)
 	log_info("signal %d: shutting down", signum);
 	ws_shutdown();
 	store_shutdown();
-	room_shutdown();
+	rooms_shutdown();
 	uv_close((uv_handle_t *)&sigint_h, NULL);
 	uv_close((uv_handle_t *)&sigterm_h, NULL);
 }
@@ -64,11 +65,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct store_hooks hooks = {
-		.on_event = room_on_event,
-		.on_subscribed = room_on_subscribed,
-		.on_unsubscribed = room_on_unsubscribed,
-		.on_sub_ready = room_on_sub_ready,
-		.on_sub_lost = room_on_sub_lost,
+		.on_event = rooms_on_event,
+		.on_subscribed = rooms_on_subscribed,
+		.on_unsubscribed = rooms_on_unsubscribed,
+		.on_sub_ready = rooms_on_sub_ready,
+		.on_sub_lost = rooms_on_sub_lost,
 	};
 	char err[256];
 	int r, worker;
@@ -89,9 +90,10 @@ main(int argc, char **argv)
 		return 1;
 	worker = workers_start(cfg.workers);	/* the supervisor does not return */
 	uv_loop_init(&loop);
-	session_init(&cfg);
+	session_init(&cfg, commands_frame);
+	commands_init(&cfg);
 	http_init(&cfg);
-	if (room_init(&loop, &cfg) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
+	if (rooms_init(&loop, &cfg, &session_member_ops) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
 	    ws_init(&loop, &cfg) < 0)
 		return 1;
 	uv_signal_init(&loop, &sigint_h);

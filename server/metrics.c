@@ -64,13 +64,12 @@ gauge(struct sbuf *o, const char *name, const char *help, uint64_t v)
 void
 metrics_render(struct sbuf *o)
 {
-	static const char *const roles[MR_COUNT] = { "viewer", "moderator", "presenter" };
 	size_t i;
 
 	sbuf_adds(o, "# HELP surak_connections WebSocket sessions open now, by role.\n"
 	    "# TYPE surak_connections gauge\n");
-	for (i = 0; i < MR_COUNT; i++)
-		sbuf_printf(o, "surak_connections{role=\"%s\"} %llu\n", roles[i],
+	for (i = 0; i < ROLE_COUNT; i++)
+		sbuf_printf(o, "surak_connections{role=\"%s\"} %llu\n", role_name((enum role)i),
 		    (unsigned long long)metrics.connections[i]);
 	counter(o, "surak_connections_total", "WebSocket connections accepted.",
 	    metrics.connections_total);

@@ -7,12 +7,12 @@
 
 #include <stdint.h>
 
+#include "role.h"
+
 struct sbuf;
 
-enum metric_role { MR_VIEWER, MR_MODERATOR, MR_PRESENTER, MR_COUNT };
-
 struct metrics {
-	uint64_t connections[MR_COUNT];	/* gauge: live WebSocket sessions */
+	uint64_t connections[ROLE_COUNT];	/* gauge: live WebSocket sessions, by role */
 	uint64_t connections_total;	/* WebSocket connections accepted */
 	uint64_t connections_refused;	/* refused: origin, IP limit, protocol */
 	uint64_t rooms;			/* gauge: rooms with local sessions */

@@ -13,24 +13,19 @@
 #include "text.h"
 #include "util.h"
 
-static const char *const role_names[] = { "viewer", "moderator", "presenter" };
-static const char *const action_names[] = {
-	"approve", "reject", "answer", "reopen", "feature", "unfeature",
-	"edit", "merge", "split"
+static const char *const action_names[ACT_COUNT] = {
+	[ACT_APPROVE] = "approve", [ACT_REJECT] = "reject", [ACT_ANSWER] = "answer",
+	[ACT_REOPEN] = "reopen", [ACT_FEATURE] = "feature", [ACT_UNFEATURE] = "unfeature",
+	[ACT_EDIT] = "edit", [ACT_MERGE] = "merge", [ACT_SPLIT] = "split",
 };
-static const char *const type_names[] = {
-	"hello", "ask", "vote", "unvote", "moderate", "ban", "room", "similar", "variants",
-	"rotate_keys"
+static const char *const type_names[CMD_COUNT] = {
+	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",
+	[CMD_MODERATE] = "moderate", [CMD_BAN] = "ban", [CMD_ROOM] = "room",
+	[CMD_SIMILAR] = "similar", [CMD_VARIANTS] = "variants", [CMD_ROTATE] = "rotate_keys",
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
 #define MAX_SAFE_INT 9007199254740991LL
-
-const char *
-proto_role_name(enum role r)
-{
-	return role_names[r];
-}
 
 const char *
 proto_action_name(enum action a)
@@ -206,7 +201,7 @@ static int
 parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
 {
 	const char *s = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	json_t *resume;
 	int r;
 
@@ -214,12 +209,8 @@ parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
 		return -1;
 	if ((r = get_str(o, "role", 0, &s, &n, e)) != 0)
 		return r < 0 ? -1 : fail(e, "bad_request", "'role' is required");
-	for (i = 0; i < ARRAY_LEN(role_names); i++)
-		if (strcmp(s, role_names[i]) == 0)
-			break;
-	if (i == ARRAY_LEN(role_names))
+	if (role_parse(s, &c->role) < 0)
 		return fail(e, "bad_request", "unknown role '%.32s'", s);
-	c->role = (enum role)i;
 	if (copy_token(o, "client", c->client, 16, PROTO_ID_LEN, 0, e) < 0)
 		return -1;
 	if ((r = get_str(o, "key", 1, &s, &n, e)) < 0)
@@ -397,6 +388,8 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 			r = fail(e, "bad_request", "'which' is moderator, presenter or both");
 		break;
 	}
+	case CMD_COUNT:
+		break;
 	}
 out:
 	json_decref(o);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "role.h"
+
 struct sbuf;
 
 #define PROTO_SUBPROTOCOL "qa.v1"
@@ -20,18 +22,17 @@ struct sbuf;
 #define PROTO_MAX_KEY 128
 #define PROTO_ID_LEN 64		/* room ids and client ids */
 
-enum role { ROLE_VIEWER, ROLE_MODERATOR, ROLE_PRESENTER };
-
 enum cmd_type {
 	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,
 	CMD_SIMILAR,	/* Surak's additions: approved questions like a draft, */
 	CMD_VARIANTS,	/* every variant of a question (moderators), */
-	CMD_ROTATE	/* new keys for the room (moderators) */
+	CMD_ROTATE,	/* new keys for the room (moderators) */
+	CMD_COUNT
 };
 
 enum action {
 	ACT_APPROVE, ACT_REJECT, ACT_ANSWER, ACT_REOPEN, ACT_FEATURE,
-	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT
+	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT, ACT_COUNT
 };
 
 struct cmd {
@@ -75,7 +76,6 @@ struct proto_error {
 int proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e);
 void proto_cmd_free(struct cmd *c);
 
-const char *proto_role_name(enum role r);
 const char *proto_action_name(enum action a);
 /* 1 if s matches [a-z0-9][a-z0-9-]{0,63}. */
 int proto_valid_room_id(const char *s, size_t n);
@@ -88,7 +88,6 @@ int proto_status_public(const char *status);
 void proto_write_error(struct sbuf *b, const char *rid, const char *code,
     const char *message, long long retry_after_ms);
 
-enum view { VIEW_FULL, VIEW_PUBLIC };
 /*
  * Writes question q (the moderator's view, as the Lua scripts produce it)
  * as `view` sees it; with VIEW_PUBLIC, mine and voted are added when set.

@@ -1,47 +1,88 @@
 /*
- * room: this hub's view of the rooms its sessions are in. For each such
- * room it subscribes to the room's channel, keeps an in-memory copy of the
- * room (rebuilt from Redis at any time), and fans every event out to the
- * room's sessions, serialised once per role.
+ * room: one room this hub has sessions in, shared by the room modules:
+ * rooms.c (registry, subscription, joins; the owner), fanout.c (batches
+ * and their pacing) and welcome.c (welcomes and resumes). Nothing outside
+ * them includes this header; the rest of the hub uses rooms.h.
  */
 #ifndef SURAK_ROOM_H
 #define SURAK_ROOM_H
 
 #include <stddef.h>
-#include <uv.h>
+#include <stdint.h>
+
+#include "copy.h"
+#include "member.h"
+#include "pace.h"
+#include "proto.h"
+#include "role.h"
 
 struct config;
-struct session;
+struct map;
+struct msg;
+struct event;
 
-int room_init(uv_loop_t *loop, const struct config *cfg);
-void room_shutdown(void);
+enum sub_state { SUB_NONE, SUB_PENDING, SUB_ON, SUB_LEAVING };
 
-/* Store hooks (see store.h). */
-void room_on_event(const char *room, const char *payload, size_t len);
-void room_on_subscribed(const char *room);
-void room_on_unsubscribed(const char *room);
-void room_on_sub_ready(void);
-void room_on_sub_lost(void);
+/* A growable array of events (each holding a reference). */
+struct evlist {
+	struct event **v;
+	size_t n, cap;
+};
 
-/*
- * Admits a session whose hello Redis accepted. Its welcome is queued as
- * soon as the room's copy is loaded (at once if it already is).
- */
-void room_join(struct session *s);
-void room_leave(struct session *s);
-/* The session's client asked (or now also asked) question id. */
-void room_add_mine(struct session *s, long long id);
-/* Queues a fresh, complete welcome for s (after its queue overflowed). */
-void room_resync(struct session *s);
+struct room {
+	char id[PROTO_ID_LEN + 1];
 
-/*
- * Writes question id as viewer s sees it, from the room's copy; returns -1
- * if s may not see it (or the copy does not have it).
- */
-struct sbuf;
-int room_write_question(struct session *s, long long id, struct sbuf *out);
+	/* members */
+	struct member *live[ROLE_COUNT];	/* welcomed, by role */
+	unsigned count[ROLE_COUNT];
+	struct member *waiting;		/* admitted, awaiting the copy */
+	unsigned nmembers;
+	uint64_t empty_since, waiting_since;
+	struct map *by_client;		/* client id → struct mlist of its viewer members */
+	struct map *by_qid;		/* question id → struct mlist of viewers who asked it */
 
-/* Rooms with sessions on this hub, for /metrics. */
-size_t room_count(void);
+	/* the copy and its subscription */
+	enum sub_state sub;
+	int loading;			/* a snapshot request is in flight */
+	int reload;			/* reload after the current load */
+	uint64_t retry_at;
+	struct copy copy;
+	struct evlist early;		/* events received while loading */
+
+	/* fan-out (fanout.c) */
+	struct evlist batch;		/* events not yet fanned out */
+	struct pace pace;
+	int dirty;
+	struct room *dirty_next;
+
+	/* welcomes (welcome.c): shared full welcomes, valid at welcome_seq */
+	struct msg *welcome[ROLE_COUNT];
+	uint64_t welcome_seq[ROLE_COUNT];
+	json_t **ranked;		/* public questions in rank order, valid at ranked_seq */
+	size_t nranked;
+	uint64_t ranked_seq;
+	int ranked_valid;
+
+	/* presence (presence.c) */
+	uint64_t presence_at;
+	int presence_pending;
+	long long viewers;		/* across every hub, -1 until known */
+};
+
+/* A list of members, for the indexes. */
+struct mlist {
+	struct member **v;
+	size_t n, cap;
+};
+
+/* The callbacks into sessions, and the configuration (rooms.c). */
+extern const struct member_ops *room_ops;
+extern const struct config *room_cfg;
+
+void evlist_push(struct evlist *l, struct event *ev);
+void evlist_clear(struct evlist *l);
+
+/* Queues a frame for every member of a list. */
+void room_send_list(struct member *head, struct msg *m);
 
 #endif

@@ -251,3 +251,15 @@ screen_flag_names(unsigned flags, struct sbuf *out)
 	if (flags & SCREEN_PROFANITY)
 		sbuf_adds(out, flags & SCREEN_PERSONAL ? ",profanity" : "profanity");
 }
+
+void
+screen_to_strings(const char *text, char **flags, char **masked)
+{
+	struct sbuf f = { 0 }, m = { 0 };
+
+	sbuf_init(&f, 32);
+	sbuf_init(&m, 16);
+	screen_flag_names(screen_text(text, strlen(text), &m), &f);
+	*flags = sbuf_steal(&f, NULL);
+	*masked = sbuf_steal(&m, NULL);
+}

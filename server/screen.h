@@ -27,4 +27,11 @@ unsigned screen_text(const char *text, size_t len, struct sbuf *masked);
 /* "personal_data,profanity" for the flags set (empty string for none). */
 void screen_flag_names(unsigned flags, struct sbuf *out);
 
+/*
+ * Screens text into what the scripts store: *flags ("personal_data,…" or
+ * "") and *masked (the public text, or "" when nothing is masked), both
+ * allocated, for the caller to free.
+ */
+void screen_to_strings(const char *text, char **flags, char **masked);
+
 #endif

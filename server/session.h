@@ -1,8 +1,10 @@
 /*
- * session: one WebSocket client. Reads its frames, checks them against the
- * contract and its role, runs its commands through the store, and queues
- * what it must receive. The queue is bounded: a session that falls behind
- * is reset to a fresh snapshot instead of holding an ever-growing backlog.
+ * session: one WebSocket client's connection, from the handshake to the
+ * close: its frames in (reassembled, size- and UTF-8-checked), its bounded
+ * queue of frames out, its keepalive, and its lifetime while commands it
+ * sent are still awaited from Redis. What a complete frame means is not
+ * this module's business: it hands every frame to the handler given to
+ * session_init() (commands.c).
  */
 #ifndef SURAK_SESSION_H
 #define SURAK_SESSION_H
@@ -10,71 +12,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "member.h"
+#include "outq.h"
 #include "proto.h"
 
 struct lws;
 struct msg;
-struct room;
 struct config;
-
-#define KEY_MODERATOR 1
-#define KEY_PRESENTER 2
-
-/* A small set of question ids (a client asks and votes a handful). */
-struct idset {
-	long long *v;
-	size_t n, cap;
-};
-
-int idset_has(const struct idset *s, long long id);
-int idset_add(struct idset *s, long long id);	/* 1 if added */
-int idset_del(struct idset *s, long long id);	/* 1 if removed */
-void idset_free(struct idset *s);
 
 enum session_state {
 	SS_NEW,		/* waiting for hello */
 	SS_HELLO,	/* hello sent to Redis */
-	SS_JOINING,	/* admitted, waiting for the room's snapshot */
+	SS_JOINING,	/* admitted, waiting for the room's copy */
 	SS_LIVE,	/* welcome sent: commands accepted, events flow */
 	SS_CLOSING	/* a close was requested; nothing more is read */
 };
 
 struct session {
 	struct lws *wsi;	/* NULL once the connection is gone */
-	unsigned refs;		/* the connection + each Redis reply awaited */
+	unsigned refs;		/* the connection + each command awaited from Redis */
 	enum session_state state;
-	enum role role;
-	char client[PROTO_ID_LEN + 1];
+	struct member m;	/* role, client, key; the rest is the room's */
 	char ip[64];
 	char room_id[PROTO_ID_LEN + 1];
-	int keykind;		/* which key admitted it: 0 none, KEY_MODERATOR, KEY_PRESENTER */
-	long long keyver;	/* that key's version when it did */
-	struct room *room;	/* set from room_join() to room_leave() */
-	struct session *next, *prev;	/* in the room's list */
 
-	/* hello's resume point */
-	int resume;
-	char epoch[PROTO_ID_LEN + 1];
-	long long resume_seq;
-
-	struct idset mine;	/* questions this client asked */
-	struct idset voted;	/* questions this client voted for */
-
-	/* outgoing frames, a ring of shared messages */
-	struct msg **q;
-	unsigned qhead, qlen, qcap;
-	uint64_t written;	/* frames handed to lws so far */
-	uint64_t resync_at;	/* the frame number of the last resync's snapshot */
+	struct outq out;	/* frames waiting for the socket */
 	int rx_paused;
 	int counted;		/* in metrics.connections */
-	unsigned inflight;	/* commands awaiting Redis */
+	unsigned inflight;	/* commands awaiting Redis (hello excluded) */
 
-	/* a message arriving in several fragments or chunks */
+	/* a message arriving in several fragments */
 	char *rx;
 	size_t rxlen;
 	int rx_active;
 
-	/* set when the hub decides to close: code and reason for lws */
+	/* set when the hub decides to close: code and reason for the close frame */
 	int close_code;
 	char close_reason[64];
 
@@ -87,45 +59,50 @@ struct session {
 	int write_failed;	/* a direct write failed: close at WRITEABLE */
 };
 
-void session_init(const struct config *cfg);
+/* Called with every complete, valid UTF-8 text frame of a session. */
+typedef void (*session_frame_fn)(struct session *s, const char *data, size_t len);
+
+void session_init(const struct config *cfg, session_frame_fn on_frame);
+/* What the room modules may do to sessions (member.h), for rooms_init(). */
+extern const struct member_ops session_member_ops;
 
 /* The WebSocket is established / has closed. */
 struct session *session_open(struct lws *wsi, const char *ip);
 void session_closed(struct session *s);
 
-/*
- * Part of a message arrived (`complete` when it is the last part); returns
- * -1 if the connection must close.
- */
-int session_receive(struct session *s, const void *in, size_t len, int complete,
-    int binary);
-/* The socket can take a frame; returns -1 if the connection must close. */
+/* Part of a message arrived (`complete` when it is the last part); -1 if the connection must close. */
+int session_receive(struct session *s, const void *in, size_t len, int complete, int binary);
+/* The socket can take a frame; -1 if the connection must close. */
 int session_writeable(struct session *s);
-
 /* The peer answered a ping. */
 void session_pong(struct session *s);
 
 /*
- * Drops a session without hello after --handshake-timeout, pings every
- * session silent for --keepalive seconds, and drops one still silent
- * --keepalive seconds after its ping. ws.c calls it every second. (lws's own validity
- * timer does the same, but keeps one timer per connection in a sorted
- * list that every received frame re-sorts in O(connections).)
+ * Every second (ws.c): drops a session without hello after
+ * --handshake-timeout, pings every session silent for --keepalive seconds,
+ * and drops one still silent --keepalive seconds after its ping. (lws's
+ * own validity timer does the same with one timer per connection in a
+ * sorted list that every received frame re-sorts: docs/ARCHITECTURE.md.)
  */
 void session_keepalive(uint64_t now);
 
 /* Queues a frame (taking a new reference to m). */
 void session_send(struct session *s, struct msg *m);
-/* Queues a frame from JSON text. */
 void session_send_json(struct session *s, const char *json, size_t len);
-/* Sends an error frame. */
 void session_error(struct session *s, const char *rid, const char *code,
     const char *message, long long retry_ms);
-/* Asks lws to close the connection with code and reason after the queue drains. */
+/* Closes the connection with code and reason once what is queued has gone. */
 void session_close(struct session *s, int code, const char *reason);
-/* The room has sent the welcome: commands are accepted from now. */
-void session_live(struct session *s);
-/* Drops the queue (it overflowed); the room sends a fresh snapshot. */
-void session_drop_queue(struct session *s);
+
+/*
+ * A command of s now awaits Redis: s stays allocated until the matching
+ * session_release(), and reading pauses while too many are awaited.
+ * `counted` is 0 for a hello (it pauses reading by itself until the welcome).
+ */
+void session_hold(struct session *s, int counted);
+/* That command was answered; returns s, or NULL if its connection is gone. */
+struct session *session_release(struct session *s, int counted);
+/* Stops (pause = 1) or resumes reading frames from the client. */
+void session_pause_rx(struct session *s, int pause);
 
 #endif

@@ -36,12 +36,6 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
 
-static const char *const script_files[SCRIPT_COUNT] = {
-	"lua/create_room.lua", "lua/hello.lua", "lua/snapshot.lua", "lua/export.lua",
-	"lua/ask.lua", "lua/vote.lua", "lua/moderate.lua", "lua/ban.lua", "lua/room.lua",
-	"lua/candidates.lua", "lua/variants.lua", "lua/presence.lua", "lua/rotate.lua",
-};
-
 enum conn_state { C_DOWN, C_CONNECTING, C_SETUP, C_READY };
 
 struct req;
@@ -77,7 +71,7 @@ static struct {
 	struct store_hooks hooks;
 	uv_timer_t watchdog;
 	struct conn cmd, sub;
-	char *sources[SCRIPT_COUNT];	/* lib.lua + the script */
+	char *sources[SCRIPT_COUNT];	/* lib.lua + the table A + the script */
 	char shas[SCRIPT_COUNT][41];
 	char chan_prefix[48];		/* "surak:ev:" or "surak:<db>:ev:" */
 	char hub_id[AUTH_KEY_LEN + 1];
@@ -261,7 +255,7 @@ on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		/* The script cache was flushed: run it from source, then reload it. */
 		const char *load[3] = { "SCRIPT", "LOAD", st.sources[q->script] };
 
-		log_warn("redis: NOSCRIPT for %s; running it from source", script_files[q->script]);
+		log_warn("redis: NOSCRIPT for %s; running it from source", script_defs[q->script].file);
 		free(q->argv[0]);
 		free(q->argv[1]);
 		q->argv[0] = xstrdup("EVAL");
@@ -499,6 +493,31 @@ on_watchdog(uv_timer_t *t)
 	heartbeat(now);
 }
 
+/*
+ * lib.lua, then the script's arguments as the table A, named as its header
+ * declares them (A.client is ARGV[4], …), then the script.
+ */
+static char *
+script_source(const struct embedded *lib, const struct script_def *d)
+{
+	const struct embedded *e = embed_get(d->file);
+	struct sbuf b = { 0 };
+	int i;
+
+	if (e == NULL) {
+		log_error("store: %s is not embedded", d->file);
+		return NULL;
+	}
+	sbuf_init(&b, lib->len + e->len + 256);
+	sbuf_add(&b, lib->data, lib->len);
+	sbuf_adds(&b, "\nlocal A = {");
+	for (i = 0; i < d->nargs; i++)
+		sbuf_printf(&b, "%s%s = ARGV[%d]", i ? ", " : "", d->args[i], i + 4);
+	sbuf_adds(&b, "}\n");
+	sbuf_add(&b, e->data, e->len);
+	return sbuf_steal(&b, NULL);
+}
+
 int
 store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *hooks)
 {
@@ -512,20 +531,9 @@ store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *
 	st.hooks = *hooks;
 	if (lib == NULL)
 		return -1;
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		const struct embedded *e = embed_get(script_files[i]);
-		struct sbuf b = { 0 };
-
-		if (e == NULL) {
-			log_error("store: %s is not embedded", script_files[i]);
+	for (i = 0; i < SCRIPT_COUNT; i++)
+		if ((st.sources[i] = script_source(lib, &script_defs[i])) == NULL)
 			return -1;
-		}
-		sbuf_init(&b, lib->len + e->len + 2);
-		sbuf_add(&b, lib->data, lib->len);
-		sbuf_addc(&b, '\n');
-		sbuf_add(&b, e->data, e->len);
-		st.sources[i] = sbuf_steal(&b, NULL);
-	}
 	if (cfg->redis.db)
 		snprintf(st.chan_prefix, sizeof(st.chan_prefix), "surak:%d:ev:", cfg->redis.db);
 	else
@@ -578,17 +586,25 @@ store_healthy(void)
 }
 
 int
-store_script(enum script_id s, const char *room, int nargs, const char *const *args,
-    const size_t *lens, store_reply_fn fn, void *arg)
+store_run(enum script_id s, const char *room, const char *const *args, store_reply_fn fn,
+    void *arg)
 {
+	const struct script_def *d = &script_defs[s];
 	char prefix[96], chan[128], now[24], hist[16];
-	const char *argv[8 + 16];
-	size_t alen[8 + 16];
+	const char **argv;
+	size_t *alen;
 	struct req *q;
 	int i, argc = 0;
 
-	if (st.cmd.state != C_READY || nargs > 16)
-		return -1;
+	for (i = 0; i < d->nargs; i++)
+		if (args[i] == NULL) {
+			log_error("bug: script %s run without its argument '%s'", d->name, d->args[i]);
+			return STORE_BUG;
+		}
+	if (st.cmd.state != C_READY)
+		return STORE_DOWN;
+	argv = xmalloc((size_t)(7 + d->nargs) * sizeof(*argv));
+	alen = xmalloc((size_t)(7 + d->nargs) * sizeof(*alen));
 	snprintf(prefix, sizeof(prefix), "surak:{%s}", room);
 	snprintf(chan, sizeof(chan), "%s%s", st.chan_prefix, room);
 	snprintf(now, sizeof(now), "%llu", (unsigned long long)wall_ms());
@@ -602,19 +618,21 @@ store_script(enum script_id s, const char *room, int nargs, const char *const *a
 	argv[argc++] = hist;
 	for (i = 0; i < argc; i++)
 		alen[i] = strlen(argv[i]);
-	for (i = 0; i < nargs; i++) {
+	for (i = 0; i < d->nargs; i++) {
 		argv[argc] = args[i];
-		alen[argc++] = lens ? lens[i] : strlen(args[i]);
+		alen[argc++] = strlen(args[i]);
 	}
 	q = req_new(argc, argv, alen);
+	free(argv);
+	free(alen);
 	q->script = (int)s;
 	q->fn = fn;
 	q->arg = arg;
 	if (send_req(&st.cmd, q) < 0) {
 		req_free(q);
-		return -1;
+		return STORE_DOWN;
 	}
-	return 0;
+	return STORE_SENT;
 }
 
 static int
@@ -659,6 +677,15 @@ store_reply_str(const redisReply *r, size_t i, size_t *len)
 	if (len)
 		*len = r->element[i]->len;
 	return r->element[i]->str;
+}
+
+const redisReply *
+store_reply_array(const redisReply *r, size_t i)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    r->element[i]->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	return r->element[i];
 }
 
 long long

@@ -13,13 +13,9 @@
 #include <stddef.h>
 #include <uv.h>
 
-struct config;
+#include "script.h"
 
-enum script_id {
-	SCRIPT_CREATE_ROOM, SCRIPT_HELLO, SCRIPT_SNAPSHOT, SCRIPT_EXPORT,
-	SCRIPT_ASK, SCRIPT_VOTE, SCRIPT_MODERATE, SCRIPT_BAN, SCRIPT_ROOM,
-	SCRIPT_CANDIDATES, SCRIPT_VARIANTS, SCRIPT_PRESENCE, SCRIPT_ROTATE, SCRIPT_COUNT
-};
+struct config;
 
 /*
  * A script's reply. `reply` is NULL when Redis could not be reached or did
@@ -50,14 +46,20 @@ int store_ready(void);
 /* 1 while both commands and subscriptions work. */
 int store_healthy(void);
 
+enum store_status {
+	STORE_SENT = 0,		/* fn will be called exactly once */
+	STORE_DOWN = -1,	/* Redis is unavailable right now; fn is not called */
+	STORE_BUG = -2		/* an argument was not set (logged); fn is not called */
+};
+
 /*
- * Runs script `s` for `room` with the given extra arguments (after the
- * common ones: key prefix, channel, now, history length). Returns 0 when
- * sent (fn will be called exactly once), -1 when Redis is unavailable
- * right now (fn is not called).
+ * Runs script `s` for `room`. args holds the script's own arguments by
+ * their slots (for ask: args[ASK_CLIENT], …, ASK_NARGS of them, none NULL;
+ * see script.h); the common ones (key prefix, channel, now, history length)
+ * are added here.
  */
-int store_script(enum script_id s, const char *room, int nargs,
-    const char *const *args, const size_t *lens, store_reply_fn fn, void *arg);
+enum store_status store_run(enum script_id s, const char *room, const char *const *args,
+    store_reply_fn fn, void *arg);
 
 /* This hub process's random id (also names its heartbeat channel). */
 const char *store_hub_id(void);
@@ -76,6 +78,8 @@ int store_reply_ok(const redisReply *r);
 const char *store_reply_err(const redisReply *r, const char **message, long long *retry_ms);
 /* Element i of an array reply as a string (NULL if absent or not a string). */
 const char *store_reply_str(const redisReply *r, size_t i, size_t *len);
+/* Element i of an array reply if it is an array itself, else NULL. */
+const redisReply *store_reply_array(const redisReply *r, size_t i);
 long long store_reply_int(const redisReply *r, size_t i);
 
 #endif

@@ -1,10 +1,10 @@
--- ask: ARGV[4..17] = client, rid, text (cleaned), name (cleaned, may be
--- empty), fingerprint, asks allowed per window, window in ms,
--- near-duplicate key, LSH bands, last question id seen by the look-up,
--- near-duplicate target id (or empty), its similarity, screening flags
--- ("personal_data,profanity" or empty), the text as the public may read it
--- (personal data masked; empty when nothing is masked), client IP, asks
--- allowed per window per IP.
+-- ask: a viewer's question. Arguments: text and name (cleaned; name may be
+-- empty), fingerprint, asks allowed per window (limit) and the window in
+-- ms, near-duplicate key (nd) and LSH bands, the last question id the
+-- look-up saw, the near-duplicate target id (or empty) and its similarity,
+-- screening flags ("personal_data,profanity" or empty), the text as the
+-- public may read it (masked; empty when nothing is masked), client IP and
+-- asks allowed per window per IP.
 --
 -- A question whose fingerprint is known is merged into the known one. A
 -- question the hub found to be a near-duplicate of `target` is merged into
@@ -12,12 +12,14 @@
 -- after the hub's look-up shares one of its bands: then the answer is
 -- {"retry"} and the hub looks again, so two hubs racing with two wordings
 -- of one question end with one question, as if they had come one by one.
--- Returns {"ok", ack_json, id, duplicate (0/1)} or {"retry"}.
-local client, rid, text, name, fp = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
-local nd, bands, seen_qid, target, sim = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
-local screen, masked = ARGV[16], ARGV[17]
-local ip, ip_limit = ARGV[18], tonumber(ARGV[19])
+-- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked ip ip_limit
+--@ reply ack id dup
+local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
+local limit, window = tonumber(A.limit), tonumber(A.window)
+local nd, bands, seen_qid, target, sim = A.nd, A.bands, A.seen_qid, A.target, A.sim
+local screen, masked = A.screen, A.masked
+local ip, ip_limit = A.ip, tonumber(A.ip_limit)
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0, 0} end

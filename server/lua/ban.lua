@@ -1,8 +1,9 @@
--- ban: ARGV[4..7] = client, rid, question id (or empty), author handle (or
--- empty). Bans the question's author (or the author with that handle) from
--- asking and voting in the room, and rejects their pending questions.
--- Returns {"ok", ack_json, banned_author_handle}.
-local client, rid, id, handle = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+-- ban: bans the author of question id (or the author with that handle;
+-- the other is empty) from asking and voting in the room, and rejects their
+-- pending questions.
+--@ args client rid id handle
+--@ reply ack handle
+local client, rid, id, handle = A.client, A.rid, A.id, A.handle
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, ''} end

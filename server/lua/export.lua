@@ -1,5 +1,7 @@
 -- export: every question ever asked in the room, merged ones included, with
--- all their variants. Returns {"ok", room_json, {question_json…}}.
+-- all their variants.
+--@ args
+--@ reply room questions
 local m = meta()
 if m == nil then return err('no_room', 'no such room') end
 local qs = {}

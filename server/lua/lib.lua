@@ -6,8 +6,11 @@
 --   ARGV[1]  the room's PUBLISH channel
 --   ARGV[2]  now, wall-clock milliseconds, from the hub
 --   ARGV[3]  how many events to keep in the room's history
---   ARGV[4…] the script's own arguments
--- Every script returns {"ok", …} or {"err", code, message, retry_after_ms}.
+--   ARGV[4…] the script's own arguments, declared in its header as
+--            "--@ args NAME…" and read as A.NAME (store.c builds the table
+--            A from that line, between this file and the script)
+-- Every script returns {"ok", …} with the fields its header declares as
+-- "--@ reply NAME…", or {"err", code, message, retry_after_ms}.
 -- A script validates everything before its first write: Redis does not
 -- roll back the writes of a script that fails half-way.
 

@@ -1,11 +1,12 @@
--- moderate: ARGV[4..14] = client, rid, role, question id, action, text and
--- fingerprint (edit), target id (merge), variant index (split), screening
--- flags and masked text (edit).
+-- moderate: one moderation action on question id. Arguments beyond the
+-- action: text and fingerprint (edit), target id (merge), variant index
+-- (split), screening flags and masked text (edit).
 -- Presenters may only answer, feature and unfeature (the hub checks too).
--- Returns {"ok", ack_json, id}.
-local client, rid, role, id, action = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local text, fp, into, variant = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
-local screen, masked = ARGV[13], ARGV[14]
+--@ args client rid role id action text fp into variant screen masked
+--@ reply ack id
+local client, rid, role, id, action = A.client, A.rid, A.role, A.id, A.action
+local text, fp, into, variant = A.text, A.fp, A.into, tonumber(A.variant)
+local screen, masked = A.screen, A.masked
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0} end

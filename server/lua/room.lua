@@ -1,6 +1,8 @@
--- room: ARGV[4..8] = client, rid, open, title, moderation; an empty value
--- leaves that setting as it is. Returns {"ok", ack_json}.
-local client, rid, open, title, moderation = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+-- room: changes the room's settings; an empty value leaves that setting as
+-- it is.
+--@ args client rid open title moderation
+--@ reply ack
+local client, rid, open, title, moderation = A.client, A.rid, A.open, A.title, A.moderation
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev} end

@@ -1,11 +1,12 @@
--- rotate: ARGV[4..8] = client, rid, which ("moderator", "presenter" or
--- "both"), the new moderator key's hash, the new presenter key's hash (each
--- empty when not rotated). Replaces the key hashes and bumps their version;
+-- rotate: which ("moderator", "presenter" or "both") keys to replace, with
+-- the new keys' hashes (each empty when not rotated). Replaces the key
+-- hashes and bumps their version;
 -- the event tells every hub to close the sessions opened with an old key
 -- (but the rotating client's own). The stored answer carries no key: keys
 -- exist in clear only in the first ack, sent by the hub.
--- Returns {"ok", ack_json, modver, presver}.
-local client, rid, which, modhash, preshash = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+--@ args client rid which modhash preshash
+--@ reply ack modver presver
+local client, rid, which, modhash, preshash = A.client, A.rid, A.which, A.modhash, A.preshash
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0, 0} end

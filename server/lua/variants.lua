@@ -1,8 +1,9 @@
--- variants: ARGV[4] = question id. The question as a moderator sees it,
--- with every variant (events and welcomes carry only the newest 20).
--- Returns {"ok", question_json}.
+-- variants: the question as a moderator sees it, with every variant
+-- (events and welcomes carry only the newest 20).
+--@ args id
+--@ reply question
 local m = meta()
 if m == nil then return err('no_room', 'no such room') end
-local q = question(ARGV[4])
+local q = question(A.id)
 if q == nil then return err('no_question', 'no such question') end
 return {'ok', q_full(q, m.featured, true)}

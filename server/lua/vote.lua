@@ -1,15 +1,16 @@
--- vote: ARGV[4..14] = client, rid, question id, "vote" or "unvote", votes
--- allowed per window per client, window in ms, client IP, votes allowed
--- per window per IP, how new (ms) a client is "fresh", how many fresh
--- votes on one question within a minute make a burst.
+-- vote: a vote or unvote (dir). Arguments: votes allowed per window per
+-- client (limit), the window in ms, client IP and votes allowed per window
+-- per IP, how new (ms) a client is "fresh", how many fresh votes on one
+-- question within a minute make a burst.
 -- One vote per client per question; a client that asked the question (or a
 -- duplicate of it) already counts. In a burst of votes from fresh clients
 -- the question is flagged "vote_burst" for moderators and the further fresh
 -- votes are held: recorded, not counted in votes or score.
--- Returns {"ok", ack_json, id}.
-local client, rid, id, dir = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local limit, window = tonumber(ARGV[8]), tonumber(ARGV[9])
-local ip, ip_limit, fresh_ms, burst = ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+--@ args client rid id dir limit window ip ip_limit fresh_ms burst
+--@ reply ack id
+local client, rid, id, dir = A.client, A.rid, A.id, A.dir
+local limit, window = tonumber(A.limit), tonumber(A.window)
+local ip, ip_limit, fresh_ms, burst = A.ip, tonumber(A.ip_limit), tonumber(A.fresh_ms), tonumber(A.burst)
 
 local prev = replay(client, rid)
 if prev then return {'ok', prev, 0} end

@@ -1,0 +1,430 @@
+/*
+ * api: see api.h. Keys are compared in constant time (auth.c) and wiped
+ * from memory once checked.
+ */
+#include "api.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "config.h"
+#include "httpio.h"
+#include "proto.h"
+#include "qr.h"
+#include "store.h"
+#include "text.h"
+#include "util.h"
+
+static const struct config *cfg;
+
+void
+api_init(const struct config *c)
+{
+	cfg = c;
+}
+
+/* Runs a script for a job; if it cannot be sent, the job ends with 503 (or 500 for a bug). */
+static void
+run_job(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn)
+{
+	enum store_status st = store_run(script, j->room, args, fn, j);
+	struct lws *wsi = j->wsi;
+
+	if (st == STORE_SENT)
+		return;
+	if (st == STORE_BUG)
+		respond_error(wsi, job_done(j), 500, "internal_error", "the hub could not run this request");
+	else
+		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
+}
+
+/* ---- POST /api/rooms ---- */
+
+struct new_room {
+	char title[PROTO_MAX_TITLE * 4 + 1];
+	int moderation;
+	char modkey[AUTH_KEY_LEN + 1], preskey[AUTH_KEY_LEN + 1];
+};
+
+static void
+wipe_free(void *p, size_t n)
+{
+	OPENSSL_cleanse(p, n);
+	free(p);
+}
+
+static void
+new_room_free(void *p)
+{
+	wipe_free(p, sizeof(struct new_room));
+}
+
+static void
+on_created(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct new_room *nr = j->state;
+	struct lws *wsi = j->wsi;
+	struct http_conn *hc;
+	struct sbuf b = { 0 };
+	const char *room;
+	size_t len;
+
+	if (!job_alive(j, r))
+		return;
+	if (!store_reply_ok(r)) {
+		const char *message;
+		long long retry;
+		const char *code = store_reply_err(r, &message, &retry);
+
+		hc = job_done(j);
+		if (strcmp(code, "exists") == 0)
+			respond_error(wsi, hc, 409, "exists", "a room with this id exists");
+		else
+			respond_error(wsi, hc, 500, code, message);
+		return;
+	}
+	room = store_reply_str(r, CREATE_ROOM_R_ROOM, &len);
+	sbuf_init(&b, 512);
+	sbuf_adds(&b, "{\"id\":");
+	sbuf_json_strz(&b, j->room);
+	sbuf_adds(&b, ",\"moderator_key\":");
+	sbuf_json_strz(&b, nr->modkey);
+	sbuf_adds(&b, ",\"presenter_key\":");
+	sbuf_json_strz(&b, nr->preskey);
+	sbuf_adds(&b, ",\"room\":");
+	sbuf_add(&b, room ? room : "null", room ? len : 4);
+	sbuf_printf(&b, ",\"viewer_url\":\"/r/%s\",\"moderator_url\":\"/m/%s#key=%s\","
+	    "\"presenter_url\":\"/p/%s#key=%s\",\"overlay_url\":\"/o/%s#key=%s\"}",
+	    j->room, j->room, nr->modkey, j->room, nr->preskey, j->room, nr->preskey);
+	hc = job_done(j);
+	respond(wsi, hc, 201, "application/json", b.data, b.len);
+}
+
+void
+api_create_room(struct lws *wsi, struct http_conn *hc)
+{
+	char token[PROTO_MAX_KEY + 1] = "";
+	char modhash[AUTH_HASH_LEN + 1], preshash[AUTH_HASH_LEN + 1], epoch[AUTH_KEY_LEN + 1];
+	json_error_t jerr;
+	json_t *o, *v;
+	struct new_room *nr;
+	struct job *j;
+
+	if (httpio_bearer(wsi, token, sizeof(token)) < 0 ||
+	    !auth_equal(token, strlen(token), cfg->admin_token, strlen(cfg->admin_token))) {
+		OPENSSL_cleanse(token, sizeof(token));
+		respond_error(wsi, hc, 401, "auth_failed", "a valid admin token is required");
+		return;
+	}
+	OPENSSL_cleanse(token, sizeof(token));
+	o = hc->body ? json_loadb(hc->body, hc->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		respond_error(wsi, hc, 400, "bad_json", "the body must be a JSON object");
+		return;
+	}
+	j = job_new(wsi, hc);
+	j->state = nr = xcalloc(1, sizeof(*nr));
+	j->free_state = new_room_free;
+	v = json_object_get(o, "id");
+	if (!json_is_string(v) || !proto_valid_room_id(json_string_value(v), json_string_length(v))) {
+		json_decref(o);
+		job_done(j);
+		respond_error(wsi, hc, 400, "bad_request", "'id' must match [a-z0-9][a-z0-9-]{0,63}");
+		return;
+	}
+	snprintf(j->room, sizeof(j->room), "%s", json_string_value(v));
+	v = json_object_get(o, "title");
+	if (v && !json_is_null(v)) {
+		struct sbuf t = { 0 };
+		long chars = -1;
+
+		sbuf_init(&t, 64);
+		if (json_is_string(v))
+			chars = text_clean(json_string_value(v), json_string_length(v), &t);
+		if (chars <= 0 || chars > PROTO_MAX_TITLE) {
+			sbuf_free(&t);
+			json_decref(o);
+			job_done(j);
+			respond_error(wsi, hc, 400, "bad_request", "'title' must be 1-200 characters");
+			return;
+		}
+		snprintf(nr->title, sizeof(nr->title), "%s", t.data);
+		sbuf_free(&t);
+	} else
+		snprintf(nr->title, sizeof(nr->title), "%s", j->room);
+	v = json_object_get(o, "moderation");
+	if (v && !json_is_boolean(v)) {
+		json_decref(o);
+		job_done(j);
+		respond_error(wsi, hc, 400, "bad_request", "'moderation' must be true or false");
+		return;
+	}
+	nr->moderation = v ? json_is_true(v) : 1;
+	json_decref(o);
+	if (auth_new_key(nr->modkey) < 0 || auth_new_key(nr->preskey) < 0 || auth_new_key(epoch) < 0) {
+		job_done(j);
+		respond_error(wsi, hc, 500, "internal_error", "no randomness available");
+		return;
+	}
+	auth_hash(nr->modkey, strlen(nr->modkey), modhash);
+	auth_hash(nr->preskey, strlen(nr->preskey), preshash);
+	{
+		const char *args[CREATE_ROOM_NARGS] = {
+			[CREATE_ROOM_ID] = j->room, [CREATE_ROOM_TITLE] = nr->title,
+			[CREATE_ROOM_MODERATION] = nr->moderation ? "1" : "0",
+			[CREATE_ROOM_MODKEY] = modhash, [CREATE_ROOM_PRESKEY] = preshash,
+			[CREATE_ROOM_EPOCH] = epoch,
+		};
+
+		run_job(j, SCRIPT_CREATE_ROOM, args, on_created);
+	}
+}
+
+/* ---- exports ---- */
+
+struct export {
+	char key[PROTO_MAX_KEY + 1];
+	int json;
+};
+
+static void
+export_free(void *p)
+{
+	wipe_free(p, sizeof(struct export));
+}
+
+static void
+csv_field(struct sbuf *b, const char *s)
+{
+	const char *p;
+
+	sbuf_addc(b, '"');
+	/* A leading =, +, - or @ would make spreadsheets run the cell as a formula. */
+	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
+		sbuf_addc(b, '\'');
+	for (p = s ? s : ""; *p; p++) {
+		if (*p == '"')
+			sbuf_addc(b, '"');
+		sbuf_addc(b, *p);
+	}
+	sbuf_addc(b, '"');
+}
+
+static void
+csv_time(struct sbuf *b, long long ms)
+{
+	char t[40];
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	sbuf_printf(b, "%s.%03lldZ", t, ms % 1000);
+}
+
+static void
+export_csv(struct sbuf *b, const redisReply *qs)
+{
+	size_t i, k;
+
+	sbuf_adds(b, "id,status,featured,votes,duplicates,score,text,name,author,flags,"
+	    "created,updated,merged_into,original_text,variants\r\n");
+	for (i = 0; i < qs->elements; i++) {
+		json_t *q = json_loadb(qs->element[i]->str, qs->element[i]->len, 0, NULL);
+		json_t *vars, *v, *flags;
+		struct sbuf tmp = { 0 };
+
+		if (q == NULL)
+			continue;
+		sbuf_printf(b, "%lld,%s,%s,%lld,%lld,", (long long)json_integer_value(json_object_get(q, "id")),
+		    json_string_value(json_object_get(q, "status")),
+		    json_is_true(json_object_get(q, "featured")) ? "yes" : "no",
+		    (long long)json_integer_value(json_object_get(q, "votes")),
+		    (long long)json_integer_value(json_object_get(q, "dups")));
+		sbuf_printf(b, "%g,", json_number_value(json_object_get(q, "score")));
+		csv_field(b, json_string_value(json_object_get(q, "text")));
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(q, "name")));
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(q, "author")));
+		sbuf_addc(b, ',');
+		sbuf_init(&tmp, 64);
+		flags = json_object_get(q, "flags");
+		json_array_foreach(flags, k, v) {
+			if (k > 0)
+				sbuf_addc(&tmp, ' ');
+			sbuf_adds(&tmp, json_string_value(v) ? json_string_value(v) : "");
+		}
+		csv_field(b, tmp.data);
+		sbuf_addc(b, ',');
+		csv_time(b, json_integer_value(json_object_get(q, "created")));
+		sbuf_addc(b, ',');
+		csv_time(b, json_integer_value(json_object_get(q, "updated")));
+		sbuf_addc(b, ',');
+		if (json_object_get(q, "merged_into"))
+			sbuf_printf(b, "%lld", (long long)json_integer_value(json_object_get(q, "merged_into")));
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(q, "original_text")));
+		sbuf_addc(b, ',');
+		sbuf_reset(&tmp);
+		vars = json_object_get(q, "variants");
+		json_array_foreach(vars, k, v) {
+			if (k > 0)
+				sbuf_addc(&tmp, '\n');
+			sbuf_adds(&tmp, json_string_value(json_object_get(v, "text")) ?
+			    json_string_value(json_object_get(v, "text")) : "");
+		}
+		csv_field(b, tmp.data);
+		sbuf_adds(b, "\r\n");
+		sbuf_free(&tmp);
+		json_decref(q);
+	}
+}
+
+static void
+on_exported(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct lws *wsi = j->wsi;
+	struct http_conn *hc;
+	struct sbuf b = { 0 };
+	const redisReply *qs;
+	int json = ((struct export *)j->state)->json;
+	char room[PROTO_ID_LEN + 1];
+	size_t i;
+
+	if (!job_alive(j, r))
+		return;
+	memcpy(room, j->room, sizeof(room));
+	if (!store_reply_ok(r) || (qs = store_reply_array(r, EXPORT_R_QUESTIONS)) == NULL ||
+	    store_reply_str(r, EXPORT_R_ROOM, NULL) == NULL) {
+		respond_error(wsi, job_done(j), 500, "internal_error", "the export failed");
+		return;
+	}
+	sbuf_init(&b, 1024 + qs->elements * 512);
+	if (json) {
+		sbuf_adds(&b, "{\"room\":");
+		sbuf_add(&b, r->element[EXPORT_R_ROOM]->str, r->element[EXPORT_R_ROOM]->len);
+		sbuf_printf(&b, ",\"exported\":%llu,\"questions\":[", (unsigned long long)wall_ms());
+		for (i = 0; i < qs->elements; i++) {
+			if (i > 0)
+				sbuf_addc(&b, ',');
+			sbuf_add(&b, qs->element[i]->str, qs->element[i]->len);
+		}
+		sbuf_adds(&b, "]}");
+	} else
+		export_csv(&b, qs);
+	hc = job_done(j);
+	snprintf(hc->disposition, sizeof(hc->disposition),
+	    "attachment; filename=\"%s-questions.%s\"", room, json ? "json" : "csv");
+	respond(wsi, hc, 200, json ? "application/json" : "text/csv; charset=utf-8",
+	    b.data, b.len);
+}
+
+static void
+on_export_auth(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct export *e = j->state;
+	struct lws *wsi = j->wsi;
+	struct http_conn *hc;
+
+	if (!job_alive(j, r))
+		return;
+	if (!store_reply_ok(r)) {
+		hc = job_done(j);
+		respond_error(wsi, hc, 404, "no_room", "no such room");
+		return;
+	}
+	if (!auth_check(e->key, strlen(e->key), store_reply_str(r, KEYS_R_MODKEY, NULL))) {
+		hc = job_done(j);
+		respond_error(wsi, hc, 401, "auth_failed", "a valid moderator key is required");
+		return;
+	}
+	OPENSSL_cleanse(e->key, sizeof(e->key));
+	run_job(j, SCRIPT_EXPORT, NULL, on_exported);
+}
+
+void
+api_export(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen, int json)
+{
+	struct export *e;
+	struct job *j;
+
+	if (!proto_valid_room_id(room, rlen)) {
+		respond_error(wsi, hc, 404, "no_room", "no such room");
+		return;
+	}
+	j = job_new(wsi, hc);
+	memcpy(j->room, room, rlen);
+	j->room[rlen] = '\0';
+	j->state = e = xcalloc(1, sizeof(*e));
+	j->free_state = export_free;
+	e->json = json;
+	if (httpio_bearer(wsi, e->key, sizeof(e->key)) < 0) {
+		job_done(j);
+		respond_error(wsi, hc, 401, "auth_failed", "a valid moderator key is required");
+		return;
+	}
+	run_job(j, SCRIPT_KEYS, NULL, on_export_auth);
+}
+
+/* ---- QR code of the viewer page ---- */
+
+/* The viewer page's URL as residents reach it. */
+static int
+viewer_url(struct lws *wsi, const char *room, size_t rlen, char *out, size_t n)
+{
+	char host[256], proto[16] = "http";
+	size_t i;
+
+	if (cfg->public_url) {
+		size_t bl = strlen(cfg->public_url);
+
+		while (bl > 0 && cfg->public_url[bl - 1] == '/')
+			bl--;
+		snprintf(out, n, "%.*s/r/%.*s", (int)bl, cfg->public_url, (int)rlen, room);
+		return 0;
+	}
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		return -1;
+	for (i = 0; host[i]; i++)	/* a host name, an address and a port; nothing else */
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", host[i]))
+			return -1;
+	if (cfg->trust_proxy &&
+	    lws_hdr_custom_copy(wsi, proto, sizeof(proto), "x-forwarded-proto:", 18) > 0 &&
+	    strcmp(proto, "https") != 0)
+		snprintf(proto, sizeof(proto), "http");
+	snprintf(out, n, "%s://%s/r/%.*s", proto, host, (int)rlen, room);
+	return 0;
+}
+
+void
+api_qr(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen)
+{
+	char url[512], args[64] = "";
+	struct sbuf b = { 0 };
+
+	if (!proto_valid_room_id(room, rlen) || viewer_url(wsi, room, rlen, url, sizeof(url)) < 0) {
+		respond_error(wsi, hc, 404, "not_found", "no such room");
+		return;
+	}
+	sbuf_init(&b, 8192);
+	if (qr_svg(url, &b) < 0) {
+		sbuf_free(&b);
+		respond_error(wsi, hc, 500, "internal_error", "the link cannot be encoded");
+		return;
+	}
+	if (lws_hdr_copy(wsi, args, sizeof(args), WSI_TOKEN_HTTP_URI_ARGS) > 0 &&
+	    strstr(args, "download"))
+		snprintf(hc->disposition, sizeof(hc->disposition),
+		    "attachment; filename=\"%.*s-qr.svg\"", (int)rlen, room);
+	respond(wsi, hc, 200, "image/svg+xml", b.data, b.len);
+}
+

@@ -1,0 +1,314 @@
+/*
+ * ask: see ask.h. The doc, fingerprint, bands and screening of a question
+ * are computed once, when it arrives, and kept in struct ask across its
+ * round trips.
+ */
+#include "ask.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dedupe.h"
+#include "metrics.h"
+#include "pending.h"
+#include "rooms.h"
+#include "screen.h"
+#include "session.h"
+#include "store.h"
+#include "util.h"
+
+#define ASK_TRIES 5		/* look-ups before an ask is stored regardless */
+#define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
+#define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
+#define WINDOW_MS "60000"	/* the rate limits' window */
+
+static const struct config *cfg;
+
+struct ask {
+	char *text;
+	char *name;
+	char fp[DEDUPE_FP_LEN + 1];
+	struct dedupe_doc doc;
+	char *key;			/* the doc's key, stored with the question */
+	char *flags;			/* screening: "personal_data,profanity" */
+	char *masked;			/* the text with personal data masked, or "" */
+	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
+	int tries;
+};
+
+static void ask_lookup(struct pending *p);
+static void ask_store(struct pending *p, const char *seen_qid, long long target, double sim);
+
+void
+ask_init(const struct config *c)
+{
+	cfg = c;
+}
+
+static void
+ask_free(void *arg)
+{
+	struct ask *a = arg;
+
+	free(a->text);
+	free(a->name);
+	free(a->key);
+	free(a->flags);
+	free(a->masked);
+	dedupe_doc_free(&a->doc);
+	free(a);
+}
+
+static struct ask *
+ask_new(struct pending *p, const struct cmd *c)
+{
+	struct ask *a = xcalloc(1, sizeof(*a));
+	struct sbuf b = { 0 };
+	size_t len = strlen(c->text);
+	int i;
+
+	a->text = xstrdup(c->text);
+	a->name = xstrdup(c->name ? c->name : "");
+	dedupe_fingerprint(c->text, len, a->fp);
+	dedupe_doc_build(&a->doc, c->text, len);
+	sbuf_init(&b, 128);
+	dedupe_doc_key(&a->doc, &b);
+	a->key = sbuf_steal(&b, NULL);
+	screen_to_strings(c->text, &a->flags, &a->masked);
+	for (i = 0; i < a->doc.nbands; i++) {
+		if (i)
+			strcat(a->bands, ",");
+		strcat(a->bands, a->doc.band[i]);
+	}
+	p->state = a;
+	p->free_state = ask_free;
+	return a;
+}
+
+/* ---- verification ---- */
+
+void
+topk_offer(struct topk *t, long long id, double sim)
+{
+	size_t k;
+
+	/* Insert after every entry at least as similar, keeping the best max. */
+	for (k = t->n; k > 0 && t->sims[k - 1] < sim; k--)
+		if (k < t->max) {
+			t->sims[k] = t->sims[k - 1];
+			t->ids[k] = t->ids[k - 1];
+		}
+	if (k >= t->max)
+		return;
+	t->sims[k] = sim;
+	t->ids[k] = id;
+	if (t->n < t->max)
+		t->n++;
+}
+
+void
+ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same, struct topk *t)
+{
+	size_t i, j;
+
+	for (i = 0; cands && i < cands->elements; i++) {
+		const redisReply *c = cands->element[i];
+		double best = -1;
+
+		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
+		    c->element[2]->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (j = 0; j < c->element[2]->elements; j++) {
+			const redisReply *key = c->element[2]->element[j];
+			struct dedupe_doc other;
+			double sim;
+			int same;
+
+			if (key->type != REDIS_REPLY_STRING)
+				continue;
+			dedupe_doc_parse(&other, key->str, key->len);
+			same = dedupe_same(doc, &other);
+			sim = same || !want_same ? dedupe_similarity(doc, &other) : 0;
+			dedupe_doc_free(&other);
+			if ((same || (!want_same && sim >= SIMILAR_MIN)) && sim > best)
+				best = sim;
+		}
+		if (best >= 0)
+			topk_offer(t, store_reply_int(c, 0), best);
+	}
+}
+
+/* ---- ask ---- */
+
+static void
+on_ask(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	char rid[sizeof(p->rid)];
+	struct session *s;
+	const char *ack;
+	size_t len;
+	long long id;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (p->s->wsi && r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    (ack = store_reply_str(r, 0, NULL)) != NULL && strcmp(ack, "retry") == 0) {
+		/* A close question appeared since the look-up: look again. */
+		metrics.ask_retries++;
+		if (++a->tries < ASK_TRIES)
+			ask_lookup(p);
+		else
+			ask_store(p, "", 0, 0);
+		return;
+	}
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return;
+	if ((ack = store_reply_str(r, ASK_R_ACK, &len)) == NULL) {
+		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
+		return;
+	}
+	if ((id = store_reply_int(r, ASK_R_ID)) > 0) {
+		rooms_add_mine(&s->m, id);
+		metrics.asked++;
+		if (store_reply_int(r, ASK_R_DUP) == 1)
+			metrics.merged++;
+	}
+	metrics.acks++;
+	session_send_json(s, ack, len);
+}
+
+static void
+ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
+{
+	struct session *s = p->s;
+	struct ask *a = p->state;
+	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "";
+	const char *args[ASK_NARGS] = {
+		[ASK_CLIENT] = s->m.client, [ASK_RID] = p->rid,
+		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
+		[ASK_LIMIT] = limit, [ASK_WINDOW] = WINDOW_MS,
+		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
+		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
+		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
+		[ASK_IP] = s->ip, [ASK_IP_LIMIT] = iplimit,
+	};
+
+	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->ask_per_min_ip);
+	if (target > 0) {
+		snprintf(tgt, sizeof(tgt), "%lld", target);
+		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
+	}
+	pending_run(p, SCRIPT_ASK, args, on_ask);
+}
+
+static void
+on_candidates(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	char rid[sizeof(p->rid)], seen[24];
+	struct session *s = p->s;
+	const char *exact;
+	long long id = 0;
+	double sim = 0;
+	struct topk best = { &id, &sim, 0, 1 };
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (s->wsi == NULL || r == NULL || !store_reply_ok(r)) {
+		if ((s = pending_done(p)) != NULL)
+			pending_check(s, rid, r);
+		return;
+	}
+	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, CANDIDATES_R_LAST_QID));
+	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
+	if (exact == NULL || strcmp(exact, "fp") != 0)
+		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best);
+	ask_store(p, seen, best.n ? id : 0, sim);
+}
+
+static void
+ask_lookup(struct pending *p)
+{
+	struct ask *a = p->state;
+	const char *args[CANDIDATES_NARGS] = {
+		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->bands,
+		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = p->s->m.client,
+		/* asks are limited by the ask script, not here */
+		[CANDIDATES_LIMIT] = "0", [CANDIDATES_WINDOW] = "0",
+		[CANDIDATES_IP] = "", [CANDIDATES_IP_LIMIT] = "0",
+	};
+
+	pending_run(p, SCRIPT_CANDIDATES, args, on_candidates);
+}
+
+void
+cmd_ask(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+
+	ask_new(p, c);
+	ask_lookup(p);
+}
+
+/* ---- similar ---- */
+
+static void
+on_similar(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	char rid[sizeof(p->rid)];
+	long long ids[SIMILAR_MAX];
+	double sims[SIMILAR_MAX];
+	struct topk best = { ids, sims, 0, SIMILAR_MAX };
+	struct session *s = p->s;
+	struct sbuf b = { 0 };
+	size_t i, k = 0;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (r && store_reply_ok(r) && s->wsi)
+		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best);
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return;
+	sbuf_init(&b, 1024);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, rid);
+	sbuf_adds(&b, ",\"similar\":[");
+	for (i = 0; i < best.n; i++) {
+		size_t mark = b.len;
+
+		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"q\":", k ? "," : "", sims[i]);
+		if (rooms_write_question(&s->m, ids[i], &b) < 0) {
+			b.len = mark;	/* not in this hub's copy yet: leave it out */
+			b.data[b.len] = '\0';
+			continue;
+		}
+		sbuf_addc(&b, '}');
+		k++;
+	}
+	sbuf_adds(&b, "]}");
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
+}
+
+void
+cmd_similar(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+	struct ask *a = ask_new(p, c);
+	char limit[16], iplimit[16];
+	const char *args[CANDIDATES_NARGS] = {
+		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->bands,
+		[CANDIDATES_MODE] = "similar", [CANDIDATES_CLIENT] = s->m.client,
+		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = WINDOW_MS,
+		[CANDIDATES_IP] = s->ip, [CANDIDATES_IP_LIMIT] = iplimit,
+	};
+
+	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->similar_per_min_ip);
+	pending_run(p, SCRIPT_CANDIDATES, args, on_similar);
+}

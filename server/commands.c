@@ -1,0 +1,352 @@
+/*
+ * commands: the dispatch table and the commands that are one script each.
+ * Every handler may assume the session is live and its role allowed; every
+ * one answers its client exactly once (an ack or an error), through the
+ * pending command's reply.
+ */
+#include "commands.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ask.h"
+#include "auth.h"
+#include "config.h"
+#include "dedupe.h"
+#include "hello.h"
+#include "metrics.h"
+#include "pending.h"
+#include "rooms.h"
+#include "screen.h"
+#include "session.h"
+#include "store.h"
+#include "util.h"
+
+#define WINDOW_MS "60000"	/* the rate limits' window */
+
+static const struct config *cfg;
+
+typedef void (*handler_fn)(struct session *s, const struct cmd *c);
+
+static void cmd_vote(struct session *s, const struct cmd *c);
+static void cmd_moderate(struct session *s, const struct cmd *c);
+static void cmd_ban(struct session *s, const struct cmd *c);
+static void cmd_room(struct session *s, const struct cmd *c);
+static void cmd_variants(struct session *s, const struct cmd *c);
+static void cmd_rotate(struct session *s, const struct cmd *c);
+
+/* Which roles may send each command, and what a refused one is told. */
+static const struct {
+	unsigned roles;
+	handler_fn run;
+	const char *refused;
+} commands[CMD_COUNT] = {
+	[CMD_ASK] = { ROLE_BIT(ROLE_VIEWER), cmd_ask, "only viewers ask and vote" },
+	[CMD_VOTE] = { ROLE_BIT(ROLE_VIEWER), cmd_vote, "only viewers ask and vote" },
+	[CMD_UNVOTE] = { ROLE_BIT(ROLE_VIEWER), cmd_vote, "only viewers ask and vote" },
+	[CMD_SIMILAR] = { ROLE_BIT(ROLE_VIEWER), cmd_similar, "only viewers ask and vote" },
+	[CMD_MODERATE] = { ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER), cmd_moderate,
+	    "viewers cannot moderate" },
+	[CMD_BAN] = { ROLE_BIT(ROLE_MODERATOR), cmd_ban, "only moderators may do this" },
+	[CMD_ROOM] = { ROLE_BIT(ROLE_MODERATOR), cmd_room, "only moderators may do this" },
+	[CMD_VARIANTS] = { ROLE_BIT(ROLE_MODERATOR), cmd_variants, "only moderators may do this" },
+	[CMD_ROTATE] = { ROLE_BIT(ROLE_MODERATOR), cmd_rotate, "only moderators may do this" },
+};
+
+/* Which roles may take each moderation action (moderators may take all). */
+static const unsigned action_roles[ACT_COUNT] = {
+	[ACT_APPROVE] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_REJECT] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_ANSWER] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
+	[ACT_REOPEN] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_FEATURE] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
+	[ACT_UNFEATURE] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
+	[ACT_EDIT] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_MERGE] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_SPLIT] = ROLE_BIT(ROLE_MODERATOR),
+};
+
+/* ---- the common reply: an ack from the script, sent as it is ---- */
+
+/* Every script answered by on_command() puts its ack first. */
+#define ACK_FIRST 1
+_Static_assert(VOTE_R_ACK == ACK_FIRST && MODERATE_R_ACK == ACK_FIRST &&
+    BAN_R_ACK == ACK_FIRST && ROOM_R_ACK == ACK_FIRST, "scripts answer their ack first");
+
+static void
+on_command(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	enum cmd_type type = p->type;
+	char rid[sizeof(p->rid)];
+	struct session *s;
+	const char *ack;
+	size_t len;
+	long long id;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return;
+	if ((ack = store_reply_str(r, ACK_FIRST, &len)) == NULL) {
+		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
+		return;
+	}
+	if ((type == CMD_VOTE || type == CMD_UNVOTE) && (id = store_reply_int(r, VOTE_R_ID)) > 0)
+		rooms_set_voted(&s->m, id, type == CMD_VOTE);
+	metrics.acks++;
+	session_send_json(s, ack, len);
+}
+
+static void
+run(struct session *s, const struct cmd *c, enum script_id script, const char *const *args)
+{
+	pending_run(pending_new(s, c), script, args, on_command);
+}
+
+static void
+cmd_vote(struct session *s, const struct cmd *c)
+{
+	char id[24], limit[16], iplimit[16], fresh[24], burst[16];
+	const char *args[VOTE_NARGS] = {
+		[VOTE_CLIENT] = s->m.client, [VOTE_RID] = c->rid, [VOTE_ID] = id,
+		[VOTE_DIR] = c->type == CMD_VOTE ? "vote" : "unvote",
+		[VOTE_LIMIT] = limit, [VOTE_WINDOW] = WINDOW_MS,
+		[VOTE_IP] = s->ip, [VOTE_IP_LIMIT] = iplimit,
+		[VOTE_FRESH_MS] = fresh, [VOTE_BURST] = burst,
+	};
+
+	snprintf(id, sizeof(id), "%lld", c->id);
+	snprintf(limit, sizeof(limit), "%d", cfg->vote_per_min);
+	snprintf(iplimit, sizeof(iplimit), "%d", cfg->vote_per_min_ip);
+	snprintf(fresh, sizeof(fresh), "%lld", (long long)cfg->fresh_client_s * 1000);
+	snprintf(burst, sizeof(burst), "%d", cfg->vote_burst);
+	run(s, c, SCRIPT_VOTE, args);
+}
+
+static void
+cmd_moderate(struct session *s, const struct cmd *c)
+{
+	char id[24], into[24], variant[24], fp[DEDUPE_FP_LEN + 1] = "";
+	char *flags = NULL, *masked = NULL;
+	const char *args[MODERATE_NARGS] = {
+		[MODERATE_CLIENT] = s->m.client, [MODERATE_RID] = c->rid,
+		[MODERATE_ROLE] = role_name(s->m.role), [MODERATE_ID] = id,
+		[MODERATE_ACTION] = proto_action_name(c->action),
+		[MODERATE_TEXT] = c->text ? c->text : "", [MODERATE_FP] = fp,
+		[MODERATE_INTO] = into, [MODERATE_VARIANT] = variant,
+	};
+
+	if (!(action_roles[c->action] & ROLE_BIT(s->m.role))) {
+		session_error(s, c->rid, "not_allowed",
+		    "presenters may only answer, feature and unfeature", 0);
+		return;
+	}
+	if (c->action == ACT_EDIT) {
+		dedupe_fingerprint(c->text, strlen(c->text), fp);
+		screen_to_strings(c->text, &flags, &masked);
+	}
+	args[MODERATE_SCREEN] = flags ? flags : "";
+	args[MODERATE_MASKED] = masked ? masked : "";
+	snprintf(id, sizeof(id), "%lld", c->id);
+	snprintf(into, sizeof(into), "%lld", c->into);
+	snprintf(variant, sizeof(variant), "%lld", c->variant);
+	run(s, c, SCRIPT_MODERATE, args);
+	free(flags);
+	free(masked);
+}
+
+static void
+cmd_ban(struct session *s, const struct cmd *c)
+{
+	char id[24] = "";
+	const char *args[BAN_NARGS] = {
+		[BAN_CLIENT] = s->m.client, [BAN_RID] = c->rid, [BAN_ID] = id,
+		[BAN_HANDLE] = c->author,
+	};
+
+	if (c->id > 0)
+		snprintf(id, sizeof(id), "%lld", c->id);
+	run(s, c, SCRIPT_BAN, args);
+}
+
+static void
+cmd_room(struct session *s, const struct cmd *c)
+{
+	const char *args[ROOM_NARGS] = {
+		[ROOM_CLIENT] = s->m.client, [ROOM_RID] = c->rid,
+		[ROOM_OPEN] = c->open < 0 ? "" : c->open ? "1" : "0",
+		[ROOM_TITLE] = c->title ? c->title : "",
+		[ROOM_MODERATION] = c->moderation < 0 ? "" : c->moderation ? "1" : "0",
+	};
+
+	run(s, c, SCRIPT_ROOM, args);
+}
+
+/* ---- variants: the question with every variant, wrapped in an ack ---- */
+
+static void
+on_variants(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	char rid[sizeof(p->rid)];
+	struct session *s;
+	struct sbuf b = { 0 };
+	const char *q;
+	size_t len;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return;
+	if ((q = store_reply_str(r, VARIANTS_R_QUESTION, &len)) == NULL) {
+		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
+		return;
+	}
+	sbuf_init(&b, len + 64);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, rid);
+	sbuf_adds(&b, ",\"q\":");
+	sbuf_add(&b, q, len);
+	sbuf_addc(&b, '}');
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
+}
+
+static void
+cmd_variants(struct session *s, const struct cmd *c)
+{
+	char id[24];
+	const char *args[VARIANTS_NARGS] = { [VARIANTS_ID] = id };
+
+	snprintf(id, sizeof(id), "%lld", c->id);
+	pending_run(pending_new(s, c), SCRIPT_VARIANTS, args, on_variants);
+}
+
+/* ---- rotate_keys: new keys, in clear only in the first ack ---- */
+
+struct rotate {
+	char mod[AUTH_KEY_LEN + 1], pres[AUTH_KEY_LEN + 1];
+};
+
+static void
+rotate_free(void *arg)
+{
+	OPENSSL_cleanse(arg, sizeof(struct rotate));
+	free(arg);
+}
+
+static void
+on_rotated(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct rotate *k = p->state;
+	char rid[sizeof(p->rid)];
+	struct session *s = p->s;
+	struct sbuf b = { 0 };
+	const char *ack;
+	size_t len;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (s->wsi == NULL || pending_check(s, rid, r) < 0 ||
+	    (ack = store_reply_str(r, ROTATE_R_ACK, &len)) == NULL) {
+		pending_done(p);
+		return;
+	}
+	sbuf_init(&b, len + 128);
+	sbuf_add(&b, ack, len - 1);	/* without its closing brace */
+	/* The keys, in clear, only in this first answer (a replay has none). */
+	if (store_reply_int(r, ROTATE_R_MODVER) > 0) {
+		if (k->mod[0]) {
+			sbuf_adds(&b, ",\"moderator_key\":");
+			sbuf_json_strz(&b, k->mod);
+			if (s->m.keykind == KEY_MODERATOR)
+				s->m.keyver = store_reply_int(r, ROTATE_R_MODVER);
+		}
+		if (k->pres[0]) {
+			sbuf_adds(&b, ",\"presenter_key\":");
+			sbuf_json_strz(&b, k->pres);
+		}
+	}
+	sbuf_addc(&b, '}');
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	OPENSSL_cleanse(b.data, b.len);
+	sbuf_free(&b);
+	pending_done(p);
+}
+
+static void
+cmd_rotate(struct session *s, const struct cmd *c)
+{
+	struct pending *p = pending_new(s, c);
+	struct rotate *k = xcalloc(1, sizeof(*k));
+	char modhash[AUTH_HASH_LEN + 1] = "", preshash[AUTH_HASH_LEN + 1] = "";
+	const char *args[ROTATE_NARGS] = {
+		[ROTATE_CLIENT] = s->m.client, [ROTATE_RID] = c->rid,
+		[ROTATE_WHICH] = c->rotate_mod && c->rotate_pres ? "both" :
+		    c->rotate_mod ? "moderator" : "presenter",
+		[ROTATE_MODHASH] = modhash, [ROTATE_PRESHASH] = preshash,
+	};
+
+	p->state = k;
+	p->free_state = rotate_free;
+	if ((c->rotate_mod && auth_new_key(k->mod) < 0) || (c->rotate_pres && auth_new_key(k->pres) < 0)) {
+		pending_done(p);
+		session_error(s, c->rid, "internal_error", "no randomness available", 0);
+		return;
+	}
+	if (k->mod[0])
+		auth_hash(k->mod, strlen(k->mod), modhash);
+	if (k->pres[0])
+		auth_hash(k->pres, strlen(k->pres), preshash);
+	pending_run(p, SCRIPT_ROTATE, args, on_rotated);
+}
+
+/* ---- dispatch ---- */
+
+static void
+dispatch(struct session *s, struct cmd *c)
+{
+	if (c->type == CMD_HELLO) {
+		if (s->state != SS_NEW)
+			session_error(s, NULL, "bad_request", "hello was already sent", 0);
+		else
+			cmd_hello(s, c);
+		return;
+	}
+	if (s->state != SS_LIVE) {
+		session_error(s, c->rid, "bad_request",
+		    s->state == SS_NEW ? "send hello first" : "wait for the welcome", 0);
+		return;
+	}
+	if (!(commands[c->type].roles & ROLE_BIT(s->m.role))) {
+		session_error(s, c->rid, "not_allowed", commands[c->type].refused, 0);
+		return;
+	}
+	commands[c->type].run(s, c);
+}
+
+void
+commands_frame(struct session *s, const char *data, size_t len)
+{
+	struct proto_error e;
+	struct cmd c;
+
+	if (proto_parse(data, len, &c, &e) < 0) {
+		session_error(s, e.has_rid ? e.rid : NULL, e.code, e.message, 0);
+		/* A hello that cannot be accepted ends the connection. */
+		if (s->state == SS_NEW && e.hello)
+			session_close(s, 1008, "hello refused");
+		return;
+	}
+	dispatch(s, &c);
+	proto_cmd_free(&c);
+}
+
+void
+commands_init(const struct config *c)
+{
+	cfg = c;
+	ask_init(c);
+}

@@ -1,0 +1,19 @@
+/*
+ * commands: what a client's frame asks for. Parses it (proto.c), checks
+ * it against the session's state and role through one table (command →
+ * roles allowed → handler), and runs it. The ask pipeline is in ask.c,
+ * admission (hello) in hello.c; the rest are here.
+ */
+#ifndef SURAK_COMMANDS_H
+#define SURAK_COMMANDS_H
+
+#include <stddef.h>
+
+struct session;
+struct config;
+
+void commands_init(const struct config *cfg);
+/* One complete frame of a session (the frame handler given to session_init()). */
+void commands_frame(struct session *s, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * httpio: see httpio.h.
+ */
+#include "httpio.h"
+
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define CHUNK 16384
+
+static int
+is_overlay(const char *path)
+{
+	return strncmp(path, "/o/", 3) == 0;
+}
+
+int
+httpio_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+    unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	    (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+int
+httpio_security_headers(struct lws *wsi, const char *path, unsigned char **p, unsigned char *end)
+{
+	const char *csp = is_overlay(path) ?
+	    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+	    "frame-ancestors *" :
+	    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+	    "form-action 'self'; frame-ancestors 'none'";
+
+	if (httpio_header(wsi, "content-security-policy:", csp, p, end) ||
+	    httpio_header(wsi, "x-content-type-options:", "nosniff", p, end) ||
+	    httpio_header(wsi, "referrer-policy:", "no-referrer", p, end) ||
+	    httpio_header(wsi, "cross-origin-opener-policy:", "same-origin", p, end))
+		return -1;
+	if (!is_overlay(path) && httpio_header(wsi, "x-frame-options:", "DENY", p, end))
+		return -1;
+	return 0;
+}
+
+void
+respond(struct lws *wsi, struct http_conn *hc, int status, const char *ctype, char *body,
+    size_t len)
+{
+	free(hc->resp);
+	hc->status = status;
+	hc->ctype = ctype;
+	hc->resp = body;
+	hc->resp_len = len;
+	hc->resp_off = 0;
+	hc->ready = 1;
+	hc->headers_sent = 0;
+	lws_callback_on_writable(wsi);
+}
+
+void
+respond_json(struct lws *wsi, struct http_conn *hc, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *body = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&body, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		body = NULL;
+		n = 0;
+	}
+	respond(wsi, hc, status, "application/json", body, (size_t)n);
+}
+
+void
+respond_error(struct lws *wsi, struct http_conn *hc, int status, const char *code,
+    const char *message)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_init(&b, 128);
+	sbuf_adds(&b, "{\"error\":");
+	sbuf_json_strz(&b, code);
+	sbuf_adds(&b, ",\"message\":");
+	sbuf_json_strz(&b, message);
+	sbuf_addc(&b, '}');
+	respond(wsi, hc, status, "application/json", b.data, b.len);
+}
+
+void
+httpio_reset(struct http_conn *hc)
+{
+	if (hc->job) {
+		hc->job->wsi = NULL;
+		hc->job->hc = NULL;
+		hc->job = NULL;
+	}
+	free(hc->body);
+	free(hc->resp);
+	memset(hc, 0, sizeof(*hc));
+}
+
+int
+httpio_write(struct lws *wsi, struct http_conn *hc)
+{
+	unsigned char buf[LWS_PRE + CHUNK];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+	size_t n;
+	int final;
+
+	if (!hc->ready)
+		return 0;
+	if (!hc->headers_sent) {
+		if (lws_add_http_common_headers(wsi, (unsigned)hc->status, hc->ctype,
+		    hc->resp_len, &p, end) ||
+		    httpio_security_headers(wsi, hc->path, &p, end) ||
+		    httpio_header(wsi, "cache-control:", "no-store", &p, end) ||
+		    (hc->disposition[0] &&
+		    httpio_header(wsi, "content-disposition:", hc->disposition, &p, end)) ||
+		    lws_finalize_write_http_header(wsi, start, &p, end))
+			return -1;
+		hc->headers_sent = 1;
+		if (hc->resp_len > 0) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	} else {
+		n = hc->resp_len - hc->resp_off;
+		if (n > CHUNK)
+			n = CHUNK;
+		memcpy(start, hc->resp + hc->resp_off, n);
+		hc->resp_off += n;
+		final = hc->resp_off == hc->resp_len;
+		if (lws_write(wsi, start, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+			return -1;
+		if (!final) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	}
+	httpio_reset(hc);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int
+httpio_bearer(struct lws *wsi, char *out, size_t outlen)
+{
+	char h[PROTO_MAX_KEY + 16];
+	int n = lws_hdr_copy(wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
+
+	if (n <= 7 || strncasecmp(h, "Bearer ", 7) != 0 || (size_t)(n - 7) >= outlen)
+		return -1;
+	memcpy(out, h + 7, (size_t)n - 6);
+	OPENSSL_cleanse(h, sizeof(h));
+	return 0;
+}
+
+struct job *
+job_new(struct lws *wsi, struct http_conn *hc)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->wsi = wsi;
+	j->hc = hc;
+	hc->job = j;
+	return j;
+}
+
+struct http_conn *
+job_done(struct job *j)
+{
+	struct http_conn *hc = j->hc;
+
+	if (hc)
+		hc->job = NULL;
+	if (j->free_state)
+		j->free_state(j->state);
+	free(j);
+	return hc;
+}
+
+int
+job_alive(struct job *j, redisReply *r)
+{
+	struct lws *wsi = j->wsi;
+
+	if (wsi == NULL) {
+		job_done(j);
+		return 0;
+	}
+	if (r == NULL) {
+		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
+		return 0;
+	}
+	return 1;
+}

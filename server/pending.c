@@ -1,0 +1,78 @@
+/*
+ * pending: see pending.h.
+ */
+#include "pending.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "util.h"
+
+struct pending *
+pending_new(struct session *s, const struct cmd *c)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	p->s = s;
+	p->type = c->type;
+	memcpy(p->rid, c->rid, sizeof(p->rid));
+	session_hold(s, c->type != CMD_HELLO);
+	return p;
+}
+
+struct session *
+pending_done(struct pending *p)
+{
+	struct session *s = p->s;
+	int counted = p->type != CMD_HELLO;
+
+	if (p->free_state)
+		p->free_state(p->state);
+	free(p);
+	return session_release(s, counted);
+}
+
+void
+pending_unavailable(struct session *s, const char *rid)
+{
+	session_error(s, rid, "unavailable",
+	    "Redis cannot be reached; if this command was sent before, retry it with the same rid",
+	    1000);
+}
+
+void
+pending_run(struct pending *p, enum script_id script, const char *const *args,
+    store_reply_fn on_reply)
+{
+	char rid[sizeof(p->rid)];
+	enum store_status st = store_run(script, p->s->room_id, args, on_reply, p);
+	struct session *s;
+
+	if (st == STORE_SENT)
+		return;
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL)
+		return;
+	if (st == STORE_BUG)
+		session_error(s, rid, "internal_error", "the hub could not run this command", 0);
+	else
+		pending_unavailable(s, rid);
+}
+
+int
+pending_check(struct session *s, const char *rid, redisReply *r)
+{
+	const char *code, *message;
+	long long retry;
+
+	if (r == NULL) {
+		pending_unavailable(s, rid);
+		return -1;
+	}
+	if (store_reply_ok(r))
+		return 0;
+	code = store_reply_err(r, &message, &retry);
+	session_error(s, rid, code, message, retry);
+	return -1;
+}

@@ -1,0 +1,44 @@
+/*
+ * pending: a client command awaiting Redis. It holds its session (which
+ * stays allocated until the command is answered, see session_hold()) and
+ * the command's rid, and ends exactly once, with pending_done().
+ */
+#ifndef SURAK_PENDING_H
+#define SURAK_PENDING_H
+
+#include <hiredis/hiredis.h>
+
+#include "proto.h"
+#include "store.h"
+
+struct session;
+
+struct pending {
+	struct session *s;
+	enum cmd_type type;
+	char rid[PROTO_MAX_RID * 4 + 1];
+	void *state;			/* a command's own state across round trips */
+	void (*free_state)(void *state);
+};
+
+struct pending *pending_new(struct session *s, const struct cmd *c);
+/* Ends p; returns its session if the connection is still there, else NULL. */
+struct session *pending_done(struct pending *p);
+
+/*
+ * Runs a script for p with on_reply as its callback. If the script cannot
+ * be sent, p ends at once and its client gets `unavailable` (or
+ * `internal_error` for a bug, which the store has logged).
+ */
+void pending_run(struct pending *p, enum script_id script, const char *const *args,
+    store_reply_fn on_reply);
+
+/*
+ * The common start of a reply: 0 if r is an "ok", else -1 after sending
+ * the client its error (no reply at all is `unavailable`).
+ */
+int pending_check(struct session *s, const char *rid, redisReply *r);
+/* The error sent when Redis could not be asked or did not answer. */
+void pending_unavailable(struct session *s, const char *rid);
+
+#endif

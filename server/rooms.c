@@ -1,0 +1,721 @@
+/*
+ * rooms: the registry of rooms and the life of each: subscription, copy,
+ * members.
+ *
+ * Subscription before snapshot: a room's copy is loaded by the snapshot
+ * script only after the SUBSCRIBE to its channel is confirmed, so no event
+ * can fall between the two; events that arrive while the snapshot loads
+ * are kept (early) and applied after it, skipping those it already holds.
+ * Every event carries the room's seq; a gap means events were lost (the
+ * subscriber connection dropped) and the room is reloaded, its members
+ * caught up from the kept history or, failing that, sent fresh welcomes.
+ *
+ * Lifetime: a room lives while it has members, plus a linger so that a
+ * reconnecting crowd does not make the hub unsubscribe and reload. It is
+ * freed only when unsubscribed with no Redis reply pending for it.
+ */
+#include "rooms.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "event.h"
+#include "fanout.h"
+#include "log.h"
+#include "map.h"
+#include "metrics.h"
+#include "msg.h"
+#include "presence.h"
+#include "proto.h"
+#include "room.h"
+#include "store.h"
+#include "util.h"
+#include "welcome.h"
+
+#define MAINT_MS 250
+#define LINGER_MS 15000		/* an empty room stays subscribed this long */
+#define RETRY_MS 500		/* between snapshot attempts */
+#define JOIN_TIMEOUT_MS 15000	/* a member waits this long for its welcome */
+
+const struct member_ops *room_ops;
+const struct config *room_cfg;
+
+static struct {
+	struct map *rooms;
+	uv_timer_t maint;
+	int sub_ready;
+} R;
+
+static void load(struct room *rm);
+
+/* ---- small helpers ---- */
+
+void
+evlist_push(struct evlist *l, struct event *ev)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = event_ref(ev);
+}
+
+void
+evlist_clear(struct evlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		event_unref(l->v[i]);
+	l->n = 0;
+}
+
+static void
+evlist_free(struct evlist *l)
+{
+	evlist_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+room_send_list(struct member *head, struct msg *m)
+{
+	struct member *mb;
+
+	for (mb = head; mb; mb = mb->next)
+		room_ops->send(mb, m);
+}
+
+static void
+mlist_add(struct map *idx, const char *key, struct member *m)
+{
+	struct mlist *l = map_get(idx, key);
+	size_t i;
+
+	if (l == NULL) {
+		l = xcalloc(1, sizeof(*l));
+		map_put(idx, key, l);
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == m)
+			return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 2;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = m;
+}
+
+static void
+mlist_del(struct map *idx, const char *key, struct member *m)
+{
+	struct mlist *l = map_get(idx, key);
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == m) {
+			l->v[i] = l->v[--l->n];
+			break;
+		}
+	if (l->n == 0) {
+		map_del(idx, key);
+		free(l->v);
+		free(l);
+	}
+}
+
+static void
+free_index(struct map *idx)
+{
+	struct mlist *l;
+	size_t pos = 0;
+
+	if (idx == NULL)
+		return;
+	while ((l = map_next(idx, &pos, NULL)) != NULL) {
+		free(l->v);
+		free(l);
+	}
+	map_free(idx);
+}
+
+static void
+list_add(struct member **head, struct member *m)
+{
+	m->prev = NULL;
+	m->next = *head;
+	if (*head)
+		(*head)->prev = m;
+	*head = m;
+}
+
+static void
+list_del(struct member **head, struct member *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else if (*head == m)
+		*head = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	m->next = m->prev = NULL;
+}
+
+static int
+has_live(const struct room *rm)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (rm->live[r])
+			return 1;
+	return 0;
+}
+
+/* ---- lifetime ---- */
+
+static struct room *
+room_new(const char *id)
+{
+	struct room *rm = xcalloc(1, sizeof(*rm));
+
+	snprintf(rm->id, sizeof(rm->id), "%s", id);
+	copy_init(&rm->copy, (size_t)room_cfg->history);
+	rm->by_client = map_new();
+	rm->by_qid = map_new();
+	rm->empty_since = now_ms();
+	rm->viewers = -1;
+	map_put(R.rooms, id, rm);
+	metrics.rooms = map_count(R.rooms);
+	return rm;
+}
+
+/* A Redis reply still points at the room: it must not be freed yet. */
+static int
+busy(const struct room *rm)
+{
+	return rm->loading || rm->presence_pending;
+}
+
+static void
+room_free(struct room *rm)
+{
+	map_del(R.rooms, rm->id);
+	metrics.rooms = map_count(R.rooms);
+	fanout_forget(rm);
+	evlist_free(&rm->batch);
+	evlist_free(&rm->early);
+	copy_free(&rm->copy);
+	welcome_drop_caches(rm);
+	free_index(rm->by_client);
+	free_index(rm->by_qid);
+	free(rm);
+}
+
+/* ---- members ---- */
+
+/* Adds m to (or removes it from) the room's viewer indexes. */
+static void
+index_member(struct room *rm, struct member *m, int add)
+{
+	void (*op)(struct map *, const char *, struct member *) = add ? mlist_add : mlist_del;
+	char key[24];
+	size_t i;
+
+	if (m->role != ROLE_VIEWER)
+		return;
+	op(rm->by_client, m->client, m);
+	for (i = 0; i < m->mine.n; i++) {
+		snprintf(key, sizeof(key), "%lld", m->mine.v[i]);
+		op(rm->by_qid, key, m);
+	}
+}
+
+void
+rooms_add_mine(struct member *m, long long id)
+{
+	char key[24];
+
+	if (!idset_add(&m->mine, id) || m->room == NULL || m->role != ROLE_VIEWER)
+		return;
+	snprintf(key, sizeof(key), "%lld", id);
+	mlist_add(m->room->by_qid, key, m);
+}
+
+void
+rooms_set_voted(struct member *m, long long id, int on)
+{
+	if (on)
+		idset_add(&m->voted, id);
+	else
+		idset_del(&m->voted, id);
+}
+
+static void
+add_mine_for_client(struct room *rm, const char *client, long long id)
+{
+	struct mlist *l = map_get(rm->by_client, client);
+	size_t i;
+
+	for (i = 0; l && i < l->n; i++)
+		rooms_add_mine(l->v[i], id);
+}
+
+static void
+subscribe(struct room *rm)
+{
+	if (rm->sub != SUB_NONE || !R.sub_ready)
+		return;
+	if (store_subscribe(rm->id) == 0)
+		rm->sub = SUB_PENDING;
+}
+
+static int
+usable(const struct room *rm)
+{
+	return rm->copy.ready && rm->sub == SUB_ON && !rm->loading;
+}
+
+/* Welcomes every waiting member, once the copy is usable. */
+static void
+serve_waiting(struct room *rm)
+{
+	struct member *m;
+
+	if (!usable(rm))
+		return;
+	/* Joiners start from the state everyone else has been sent. */
+	if (rm->batch.n > 0)
+		fanout_flush(rm);
+	while ((m = rm->waiting) != NULL) {
+		list_del(&rm->waiting, m);
+		welcome_send(rm, m, 1);
+		list_add(&rm->live[m->role], m);
+		m->live = 1;
+		rm->count[m->role]++;
+		room_ops->live(m);
+		if (m->role == ROLE_MODERATOR)
+			presence_send(rm, m);
+	}
+}
+
+void
+rooms_join(struct member *m, const char *id)
+{
+	struct room *rm = map_get(R.rooms, id);
+
+	if (rm == NULL)
+		rm = room_new(id);
+	m->room = rm;
+	m->live = 0;
+	if (rm->nmembers++ == 0 || rm->waiting == NULL)
+		rm->waiting_since = now_ms();
+	list_add(&rm->waiting, m);
+	index_member(rm, m, 1);
+	subscribe(rm);
+	serve_waiting(rm);
+}
+
+void
+rooms_leave(struct member *m)
+{
+	struct room *rm = m->room;
+
+	if (rm == NULL)
+		return;
+	if (m->live) {
+		list_del(&rm->live[m->role], m);
+		rm->count[m->role]--;
+	} else
+		list_del(&rm->waiting, m);
+	index_member(rm, m, 0);
+	m->room = NULL;
+	m->live = 0;
+	if (--rm->nmembers == 0)
+		rm->empty_since = now_ms();
+}
+
+void
+rooms_member_free(struct member *m)
+{
+	idset_free(&m->mine);
+	idset_free(&m->voted);
+}
+
+int
+rooms_resync(struct member *m)
+{
+	if (m->room == NULL || !m->live)
+		return -1;
+	room_ops->reset(m);
+	metrics.slow_resyncs++;
+	welcome_send(m->room, m, 0);
+	return 0;
+}
+
+int
+rooms_write_question(struct member *m, long long id, struct sbuf *out)
+{
+	json_t *q;
+
+	if (m->room == NULL)
+		return -1;
+	q = copy_question(&m->room->copy, id);
+	if (q == NULL || (!proto_status_public(json_string_value(json_object_get(q, "status"))) &&
+	    !idset_has(&m->mine, id)))
+		return -1;
+	proto_write_question(out, q, VIEW_PUBLIC, idset_has(&m->mine, id), idset_has(&m->voted, id));
+	return 0;
+}
+
+size_t
+rooms_count(void)
+{
+	return map_count(R.rooms);
+}
+
+/* Sends an error to every member of a list, closes them and lets them go. */
+static void
+fail_list(struct member **head, const char *code, const char *message)
+{
+	struct member *m;
+
+	while ((m = *head) != NULL) {
+		rooms_leave(m);
+		room_ops->fail(m, code, message, 1011, message);
+	}
+}
+
+static void
+fail_members(struct room *rm, const char *code, const char *message)
+{
+	int r;
+
+	fail_list(&rm->waiting, code, message);
+	for (r = 0; r < ROLE_COUNT; r++)
+		fail_list(&rm->live[r], code, message);
+}
+
+/* ---- keys ---- */
+
+/* A member admitted with a key that was just replaced. */
+static int
+stale_key(const struct member *m, const struct event *ev)
+{
+	if (ev->by && strcmp(ev->by, m->client) == 0)
+		return 0;	/* the moderator who rotated them keeps working */
+	if (m->keykind == KEY_MODERATOR)
+		return m->keyver < ev->modver;
+	if (m->keykind == KEY_PRESENTER)
+		return m->keyver < ev->presver;
+	return 0;
+}
+
+static void
+close_stale_keys(struct room *rm, const struct event *ev)
+{
+	struct member *lists[ROLE_COUNT + 1], **victims = NULL, *m;
+	size_t n = 0, cap = 0, i, l;
+
+	for (l = 0; l < ROLE_COUNT; l++)
+		lists[l] = rm->live[l];
+	lists[ROLE_COUNT] = rm->waiting;
+	for (l = 0; l <= ROLE_COUNT; l++)
+		for (m = lists[l]; m; m = m->next)
+			if (stale_key(m, ev)) {
+				if (n == cap)
+					victims = xrealloc(victims, (cap = cap ? cap * 2 : 8) * sizeof(*victims));
+				victims[n++] = m;
+			}
+	for (i = 0; i < n; i++) {
+		rooms_leave(victims[i]);
+		room_ops->fail(victims[i], "auth_failed", "the room's keys were replaced", 4001,
+		    "keys rotated");
+	}
+	free(victims);
+}
+
+/* ---- events ---- */
+
+/* What an applied event changes for the room's members. */
+static void
+on_applied(struct room *rm, struct event *ev)
+{
+	if (ev->op == EV_REMOVE && ev->into > 0) {
+		/* The askers of a merged question now asked its target. */
+		char key[24];
+		struct mlist *l;
+		size_t i;
+
+		snprintf(key, sizeof(key), "%lld", ev->qid);
+		l = map_get(rm->by_qid, key);
+		for (i = 0; l && i < l->n; i++)
+			rooms_add_mine(l->v[i], ev->into);
+	} else if (ev->op == EV_KEYS)
+		close_stale_keys(rm, ev);
+	if (ev->mine)
+		add_mine_for_client(rm, ev->mine, ev->qid);
+}
+
+/* Applies one event to the copy; 0, or -1 on a gap (a reload is started). */
+static int
+apply(struct room *rm, struct event *ev)
+{
+	switch (copy_apply(&rm->copy, ev)) {
+	case COPY_STALE:
+		return 0;
+	case COPY_GAP:
+		log_warn("room %s: events %llu..%lld missed; reloading", rm->id,
+		    (unsigned long long)rm->copy.seq + 1, ev->seq - 1);
+		rm->reload = 1;
+		if (!rm->loading)
+			load(rm);
+		return -1;
+	case COPY_APPLIED:
+		break;
+	}
+	on_applied(rm, ev);
+	fanout_add(rm, ev);
+	return 0;
+}
+
+/* ---- loading ---- */
+
+static void
+resync_all(struct room *rm)
+{
+	struct member *m;
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		for (m = rm->live[r]; m; m = m->next)
+			rooms_resync(m);
+}
+
+/*
+ * After a reload of a room with live members: catch them up with what
+ * they missed from the kept history, or, if it does not reach back to
+ * what they were sent, give them fresh welcomes.
+ */
+static void
+catch_up(struct room *rm, uint64_t old_seq, int same_epoch)
+{
+	long from = same_epoch && old_seq < rm->copy.seq ? copy_after(&rm->copy, old_seq) : -1;
+	size_t i;
+
+	if (from < 0) {
+		log_info("room %s: history does not cover the gap; resyncing members", rm->id);
+		fanout_discard(rm);
+		resync_all(rm);
+		return;
+	}
+	for (i = (size_t)from; i < rm->copy.ring_len; i++) {
+		struct event *ev = copy_event(&rm->copy, i);
+
+		if (ev->mine)
+			add_mine_for_client(rm, ev->mine, ev->qid);
+		fanout_add(rm, ev);
+	}
+}
+
+static void
+on_snapshot(void *arg, redisReply *r)
+{
+	struct room *rm = arg;
+	uint64_t old_seq = rm->copy.seq;
+	int was_ready = rm->copy.ready;
+	char old_epoch[sizeof(rm->copy.epoch)];
+	size_t i;
+
+	rm->loading = 0;
+	if (rm->sub != SUB_ON)
+		return;		/* unsubscribed meanwhile; maintenance decides */
+	if (r == NULL) {
+		rm->retry_at = now_ms() + RETRY_MS;
+		return;
+	}
+	if (!store_reply_ok(r)) {
+		const char *msg;
+		long long retry;
+		const char *code = store_reply_err(r, &msg, &retry);
+
+		log_warn("room %s: snapshot failed: %s", rm->id, code);
+		if (strcmp(code, "no_room") == 0)
+			fail_members(rm, "no_room", "the room no longer exists");
+		rm->retry_at = now_ms() + RETRY_MS;
+		return;
+	}
+	memcpy(old_epoch, rm->copy.epoch, sizeof(old_epoch));
+	if (copy_load(&rm->copy, r) < 0) {
+		log_error("room %s: malformed snapshot", rm->id);
+		rm->retry_at = now_ms() + RETRY_MS;
+		return;
+	}
+	rm->reload = 0;
+	welcome_drop_caches(rm);
+	if (was_ready && has_live(rm) && rm->copy.seq != old_seq)
+		catch_up(rm, old_seq, strcmp(old_epoch, rm->copy.epoch) == 0);
+	/* Events that arrived during the load, in order. */
+	for (i = 0; i < rm->early.n; i++)
+		if (apply(rm, rm->early.v[i]) < 0)
+			break;
+	evlist_clear(&rm->early);
+	if (rm->reload && !rm->loading)
+		load(rm);
+	serve_waiting(rm);
+}
+
+static void
+load(struct room *rm)
+{
+	if (rm->loading || rm->sub != SUB_ON)
+		return;
+	rm->reload = 0;
+	if (store_run(SCRIPT_SNAPSHOT, rm->id, NULL, on_snapshot, rm) != STORE_SENT) {
+		rm->retry_at = now_ms() + RETRY_MS;
+		return;
+	}
+	rm->loading = 1;
+}
+
+/* ---- store hooks ---- */
+
+void
+rooms_on_event(const char *room, const char *payload, size_t len)
+{
+	struct room *rm = map_get(R.rooms, room);
+	struct event *ev;
+
+	metrics.events++;
+	if (rm == NULL || rm->sub != SUB_ON)
+		return;
+	if ((ev = event_parse(payload, len)) == NULL) {
+		log_warn("room %s: unparseable event ignored", room);
+		return;
+	}
+	if (rm->loading || !rm->copy.ready) {
+		if (rm->early.n >= (size_t)room_cfg->history) {
+			evlist_clear(&rm->early);	/* the reload will cover them */
+			rm->reload = 1;
+		}
+		evlist_push(&rm->early, ev);
+	} else
+		apply(rm, ev);
+	event_unref(ev);
+}
+
+void
+rooms_on_subscribed(const char *room)
+{
+	struct room *rm = map_get(R.rooms, room);
+
+	if (rm == NULL || rm->sub != SUB_PENDING)
+		return;
+	rm->sub = SUB_ON;
+	load(rm);
+}
+
+void
+rooms_on_unsubscribed(const char *room)
+{
+	struct room *rm = map_get(R.rooms, room);
+
+	if (rm == NULL || rm->sub != SUB_LEAVING)
+		return;
+	rm->sub = SUB_NONE;
+	rm->copy.ready = 0;
+	if (rm->nmembers == 0 && !busy(rm))
+		room_free(rm);
+}
+
+void
+rooms_on_sub_ready(void)
+{
+	struct room *rm;
+	size_t pos = 0;
+
+	R.sub_ready = 1;
+	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL)
+		if (rm->nmembers > 0)
+			subscribe(rm);
+}
+
+void
+rooms_on_sub_lost(void)
+{
+	struct room *rm;
+	size_t pos = 0;
+
+	R.sub_ready = 0;
+	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL) {
+		rm->sub = SUB_NONE;
+		evlist_clear(&rm->early);
+		if (rm->nmembers == 0 && !busy(rm))
+			room_free(rm);	/* map_del during map_next is allowed */
+	}
+}
+
+/* ---- maintenance ---- */
+
+static void
+on_maint(uv_timer_t *t)
+{
+	uint64_t now = now_ms();
+	struct room *rm;
+	size_t pos = 0;
+
+	(void)t;
+	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL) {
+		if (rm->nmembers > 0) {
+			subscribe(rm);
+			presence_report(rm, now);
+			if (rm->sub == SUB_ON && !rm->loading && (!rm->copy.ready || rm->reload) &&
+			    now >= rm->retry_at)
+				load(rm);
+			if (rm->waiting && now - rm->waiting_since > JOIN_TIMEOUT_MS)
+				fail_list(&rm->waiting, "unavailable", "the room could not be loaded in time");
+			continue;
+		}
+		if (now - rm->empty_since < LINGER_MS || busy(rm))
+			continue;
+		if (rm->sub == SUB_ON) {
+			if (store_unsubscribe(rm->id) == 0) {
+				rm->sub = SUB_LEAVING;
+				rm->copy.ready = 0;
+			}
+		} else if (rm->sub == SUB_NONE)
+			room_free(rm);
+	}
+}
+
+int
+rooms_init(uv_loop_t *loop, const struct config *cfg, const struct member_ops *ops)
+{
+	memset(&R, 0, sizeof(R));
+	room_cfg = cfg;
+	room_ops = ops;
+	R.rooms = map_new();
+	fanout_init(loop);
+	uv_timer_init(loop, &R.maint);
+	uv_timer_start(&R.maint, on_maint, MAINT_MS, MAINT_MS);
+	return 0;
+}
+
+void
+rooms_shutdown(void)
+{
+	struct room *rm;
+	size_t pos = 0;
+
+	uv_timer_stop(&R.maint);
+	uv_close((uv_handle_t *)&R.maint, NULL);
+	fanout_shutdown();
+	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL)
+		room_free(rm);
+	map_free(R.rooms);
+	R.rooms = NULL;
+}

@@ -1,0 +1,58 @@
+/*
+ * rooms: the rooms this hub's sessions are in. For each one it subscribes
+ * to the room's channel, keeps the room's copy (copy.h) loaded and
+ * current, admits members into it (welcome.h) and hands every event to the
+ * fan-out (fanout.h).
+ *
+ * What the rest of the hub may do with a room goes through this header;
+ * sessions are reached only through struct member (member.h).
+ */
+#ifndef SURAK_ROOMS_H
+#define SURAK_ROOMS_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "member.h"
+
+struct config;
+struct sbuf;
+
+int rooms_init(uv_loop_t *loop, const struct config *cfg, const struct member_ops *ops);
+void rooms_shutdown(void);
+
+/* Store hooks (see store.h). */
+void rooms_on_event(const char *room, const char *payload, size_t len);
+void rooms_on_subscribed(const char *room);
+void rooms_on_unsubscribed(const char *room);
+void rooms_on_sub_ready(void);
+void rooms_on_sub_lost(void);
+
+/*
+ * Admits a member (role, client, key and resume point set) into a room.
+ * Its welcome is sent as soon as the room's copy is loaded (at once if it
+ * already is); until then it waits.
+ */
+void rooms_join(struct member *m, const char *room);
+/* The member leaves its room (a no-op if it is in none). */
+void rooms_leave(struct member *m);
+/* Frees what the room modules hold in a member (after rooms_leave()). */
+void rooms_member_free(struct member *m);
+
+/* A viewer's client asked (or now also asked) question id. */
+void rooms_add_mine(struct member *m, long long id);
+/* A viewer's vote for question id is now `on`. */
+void rooms_set_voted(struct member *m, long long id, int on);
+/* Sends a member a fresh, complete welcome (its queue overflowed). 0, or -1 if it cannot have one. */
+int rooms_resync(struct member *m);
+
+/*
+ * Writes question id as viewer m sees it, from the room's copy; -1 if m
+ * may not see it (or the copy does not have it).
+ */
+int rooms_write_question(struct member *m, long long id, struct sbuf *out);
+
+/* Rooms with members on this hub, for /metrics and /healthz. */
+size_t rooms_count(void);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * A room's copy (server/copy.c): events applied in seq order, a gap of
+ * one detected, duplicates ignored, the kept history and where a resume
+ * point falls in it, rank order, and loading from a snapshot reply.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+#include "copy.h"
+#include "event.h"
+#include "script.h"
+
+static struct event *
+ev(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	struct event *e;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	e = event_parse(buf, strlen(buf));
+	assert_non_null(e);
+	return e;
+}
+
+static struct event *
+upsert(long long seq, long long id, const char *status, int votes)
+{
+	return ev("{\"seq\":%lld,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":%lld,\"text\":\"q\","
+	    "\"status\":\"%s\",\"votes\":%d,\"score\":%d}}", seq, id, status, votes, votes);
+}
+
+static enum copy_apply
+apply_and_drop(struct copy *c, struct event *e)
+{
+	enum copy_apply r = copy_apply(c, e);
+
+	event_unref(e);
+	return r;
+}
+
+static void
+start(struct copy *c, size_t history, uint64_t seq)
+{
+	copy_init(c, history);
+	copy_reset(c, json_pack("{s:s}", "id", "r"), seq, "E1");
+}
+
+static void
+gaps_and_duplicates(void **state)
+{
+	struct copy c;
+
+	(void)state;
+	start(&c, 16, 10);
+	assert_int_equal(apply_and_drop(&c, upsert(11, 1, "pending", 1)), COPY_APPLIED);
+	assert_int_equal(c.seq, 11);
+	/* A gap of one: 12 was lost. */
+	assert_int_equal(apply_and_drop(&c, upsert(13, 1, "approved", 1)), COPY_GAP);
+	assert_int_equal(c.seq, 11);
+	/* Duplicates (the same seq again, or an older one) change nothing. */
+	assert_int_equal(apply_and_drop(&c, upsert(11, 1, "rejected", 1)), COPY_STALE);
+	assert_int_equal(apply_and_drop(&c, upsert(3, 1, "rejected", 1)), COPY_STALE);
+	assert_string_equal(json_string_value(json_object_get(copy_question(&c, 1), "status")), "pending");
+	assert_int_equal(apply_and_drop(&c, upsert(12, 1, "approved", 1)), COPY_APPLIED);
+	assert_int_equal(apply_and_drop(&c, ev("{\"seq\":13,\"op\":\"remove\",\"id\":1,\"was\":\"approved\",\"into\":2}")),
+	    COPY_APPLIED);
+	assert_null(copy_question(&c, 1));
+	copy_free(&c);
+}
+
+static void
+history_and_resume_points(void **state)
+{
+	struct copy c;
+	long long s;
+
+	(void)state;
+	start(&c, 4, 0);
+	/* Nothing kept yet: only "up to date" is a resume point. */
+	assert_int_equal(copy_after(&c, 0), 0);
+	assert_int_equal(copy_after(&c, 1), -1);
+	for (s = 1; s <= 6; s++)
+		assert_int_equal(apply_and_drop(&c, upsert(s, s, "approved", 1)), COPY_APPLIED);
+	/* Kept: 3..6 (four). */
+	assert_int_equal(c.ring_len, 4);
+	assert_int_equal(copy_event(&c, 0)->seq, 3);
+	assert_int_equal(copy_event(&c, 3)->seq, 6);
+	assert_int_equal(copy_after(&c, 6), 4);		/* up to date: nothing to replay */
+	assert_int_equal(copy_after(&c, 5), 3);
+	assert_int_equal(copy_after(&c, 2), 0);		/* exactly the oldest kept is next */
+	assert_int_equal(copy_after(&c, 1), -1);	/* 2 was dropped: a full welcome */
+	assert_int_equal(copy_after(&c, 7), -1);	/* from the future */
+	copy_free(&c);
+}
+
+static void
+rank_order(void **state)
+{
+	struct copy c;
+	json_t **v;
+	size_t n;
+
+	(void)state;
+	start(&c, 8, 0);
+	apply_and_drop(&c, upsert(1, 1, "approved", 2));
+	apply_and_drop(&c, upsert(2, 2, "pending", 9));
+	apply_and_drop(&c, upsert(3, 3, "approved", 5));
+	apply_and_drop(&c, upsert(4, 4, "answered", 2));
+	v = copy_ranked(&c, VIEW_PUBLIC, &n);
+	assert_int_equal(n, 3);		/* the pending one is not public */
+	assert_int_equal(json_integer_value(json_object_get(v[0], "id")), 3);
+	assert_int_equal(json_integer_value(json_object_get(v[1], "id")), 1);	/* tie: lower id first */
+	assert_int_equal(json_integer_value(json_object_get(v[2], "id")), 4);
+	free(v);
+	v = copy_ranked(&c, VIEW_FULL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(json_integer_value(json_object_get(v[0], "id")), 2);
+	free(v);
+	copy_free(&c);
+}
+
+/* A hiredis reply, built by hand as the snapshot script would answer. */
+static redisReply *
+str(const char *s)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+
+	r->type = REDIS_REPLY_STRING;
+	r->str = strdup(s);
+	r->len = strlen(s);
+	return r;
+}
+
+static redisReply *
+arr(size_t n, ...)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+	va_list ap;
+	size_t i;
+
+	r->type = REDIS_REPLY_ARRAY;
+	r->elements = n;
+	r->element = calloc(n ? n : 1, sizeof(*r->element));
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		r->element[i] = va_arg(ap, redisReply *);
+	va_end(ap);
+	return r;
+}
+
+static void
+reply_free(redisReply *r)
+{
+	size_t i;
+
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		reply_free(r->element[i]);
+	free(r->element);
+	free(r->str);
+	free(r);
+}
+
+static void
+loads_a_snapshot(void **state)
+{
+	struct copy c;
+	redisReply *r;
+
+	(void)state;
+	assert_int_equal(SNAPSHOT_R_COUNT, 6);
+	r = arr(6, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str("7"), str("E2"),
+	    arr(2, str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
+		str("{\"id\":2,\"status\":\"pending\",\"score\":1}")),
+	    arr(2, str("{\"seq\":6,\"op\":\"room\",\"room\":{\"id\":\"r\"}}"),
+		str("{\"seq\":7,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":2,\"status\":\"pending\"}}")));
+	copy_init(&c, 8);
+	assert_int_equal(copy_load(&c, r), 0);
+	assert_true(c.ready);
+	assert_int_equal(c.seq, 7);
+	assert_string_equal(c.epoch, "E2");
+	assert_non_null(copy_question(&c, 2));
+	assert_int_equal(c.ring_len, 2);
+	assert_int_equal(copy_after(&c, 5), 0);
+	reply_free(r);
+	/* A malformed reply leaves the copy as it was. */
+	r = arr(3, str("ok"), str("not json"), str("8"));
+	assert_int_equal(copy_load(&c, r), -1);
+	assert_int_equal(c.seq, 7);
+	reply_free(r);
+	copy_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(gaps_and_duplicates),
+		cmocka_unit_test(history_and_resume_points),
+		cmocka_unit_test(rank_order),
+		cmocka_unit_test(loads_a_snapshot),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
