@@ -5,7 +5,7 @@
  * than one a tick therefore go out at once, whatever their phase, and
  * faster ones are coalesced into one batch a tick. (A plain "not sooner
  * than one tick after the last flush" rule locks onto the changes' phase;
- * docs/BENCHMARKS.md has the figures.)
+ * docs/BENCHMARKS.md, "Pacing", has the figures behind both rules here.)
  *
  * A flush that takes longer than a tick and PACE_LONG_US (a room of
  * thousands) is followed by half its time without another, so one room's

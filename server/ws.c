@@ -223,9 +223,9 @@ static struct lws_protocols protocols[] = {
 /*
  * lws's validity timer (ping a silent connection, hang up if it stays
  * silent) is off: it keeps a timer per connection in one sorted list and
- * moves it at every received frame, a walk of the whole list (49% of the
- * hub's time while 10,000 viewers joined). session_keepalive() does the
- * same job with one sweep every KEEPALIVE_SWEEP_MS.
+ * moves it at every received frame, a walk of the whole list (the profile
+ * is in docs/BENCHMARKS.md, "Joins"). session_keepalive() does the same
+ * job with one sweep every KEEPALIVE_SWEEP_MS.
  */
 static const lws_retry_bo_t idle_policy = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
 #define KEEPALIVE_SWEEP_MS 1000

@@ -5,6 +5,7 @@
 // then the ratio Surak / peer for each load.
 //
 //   LOADS=1000:100,10000:50,19000:20 TARGETS=surak,surak-w2,bare,nchan,socketio
+// TARGETS may also name surak-base: BASE_BIN, another build of the hub.
 import { Redis, startHub, benchRoom, load, procsFor, startPeer, hubPids, cpuMeter } from './lib.mjs';
 
 const LOADS = (process.env.LOADS || '1000:100,10000:50,19000:20').split(',').map((s) => s.split(':').map(Number));
@@ -17,7 +18,8 @@ let rooms = 0;
 
 async function start(target) {
   if (target.startsWith('surak')) {
-    const hub = await startHub(redis, target === 'surak-w2' ? 2 : 1);
+    const hub = await startHub(redis, target === 'surak-w2' ? 2 : 1,
+      target === 'surak-base' ? process.env.BASE_BIN : undefined);
     const room = await benchRoom(hub, `fan${++rooms}`, 200);
     return {
       port: hub.port, args: ['--target', 'surak', '--room', room.id, '--key', room.key, '--questions', 200],

@@ -6,6 +6,8 @@
 // at a fixed rate (ack latency at that load), then as fast as acks come
 // (throughput; latency there is queueing: asks in flight / rate).
 //   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
+// With BASE_BIN (another build of the hub), that build runs the same loads
+// on the same room right after, for a ratio in one run.
 import { Redis, startHub, benchRoom, load, cpuMeter } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
@@ -15,17 +17,25 @@ const DURATION = Number(process.env.DURATION || 10);
 const RATES = (process.env.RATES || '200,0').split(',').map(Number);
 
 const redis = await Redis.start();
-const hub = await startHub(redis, 1);
+const bins = [['surak', undefined], ...(process.env.BASE_BIN ? [['surak-base', process.env.BASE_BIN]] : [])];
+let hub = await startHub(redis, 1);
 try {
   const t0 = Date.now();
   const room = await benchRoom(hub, 'ingest', QUESTIONS, 0);
   console.log(`# ingest: room filled with ${QUESTIONS} questions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  for (const rate of RATES) {
-    const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
-    const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
-      '--rate', rate, '--duration', DURATION, '--drain', 10]);
-    const hubUs = hubCpu() * 1e6 / r.acks, redisUs = redisCpu() * 1e6 / r.acks;
-    console.log(`${r.line} room_questions=${QUESTIONS} hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
+  for (const [target, bin] of bins) {
+    if (bin) {
+      await hub.stop();
+      hub = await startHub(redis, 1, bin);
+    }
+    for (const rate of RATES) {
+      const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
+      const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
+        '--rate', rate, '--duration', DURATION, '--drain', 10]);
+      const hubUs = hubCpu() * 1e6 / r.acks, redisUs = redisCpu() * 1e6 / r.acks;
+      console.log(`${r.line.replace('target=surak', `target=${target}`)} room_questions=${QUESTIONS} ` +
+        `hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
+    }
   }
 } finally {
   await hub.stop();
