@@ -6,7 +6,8 @@
  *
  * Events are applied in seq order: one at seq + 1 is applied, an older one
  * is a duplicate and ignored, a newer one is a gap (events were lost) and
- * the caller reloads. Pure data: no sockets, no Redis, no clock.
+ * the caller reloads. Pure data: no sockets, no clock, no Redis connection
+ * (copy_load() reads a snapshot reply, a plain hiredis structure).
  */
 #ifndef SURAK_COPY_H
 #define SURAK_COPY_H
