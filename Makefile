@@ -38,7 +38,7 @@ endif
 
 # Every module but main.c, so the unit tests can link them.
 MODULES := util log config auth role text lexicon dedupe screen embed_gen scripts_gen proto metrics \
-	msg map qr idset outq event copy pace render redis_uv store fanout welcome presence rooms \
+	msg map qr idset outq event copy pace render redis_uv rconn store fanout welcome presence rooms \
 	session pending hello ask commands httpio api http ws workers
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)

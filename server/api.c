@@ -31,7 +31,7 @@ api_init(const struct config *c)
 static void
 run_job(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn)
 {
-	enum store_status st = store_run(script, j->room, args, fn, j);
+	enum store_status st = store_run(script, j->room, args, fn, j, NULL);
 	struct lws *wsi = j->wsi;
 
 	if (st == STORE_SENT)

@@ -345,8 +345,15 @@ commands_frame(struct session *s, const char *data, size_t len)
 }
 
 void
-commands_init(const struct config *c)
+commands_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
 	ask_init(c);
+	hello_init(loop);
+}
+
+void
+commands_shutdown(void)
+{
+	hello_shutdown();
 }

@@ -8,11 +8,13 @@
 #define SURAK_COMMANDS_H
 
 #include <stddef.h>
+#include <uv.h>
 
 struct session;
 struct config;
 
-void commands_init(const struct config *cfg);
+void commands_init(uv_loop_t *loop, const struct config *cfg);
+void commands_shutdown(void);
 /* One complete frame of a session (the frame handler given to session_init()). */
 void commands_frame(struct session *s, const char *data, size_t len);
 

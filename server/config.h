@@ -38,7 +38,8 @@ struct config {
 	int history;		/* events kept per room for resume */
 	int tick_ms;		/* fan-out coalescing interval */
 	int queue_max;		/* messages queued per connection before drop */
-	int redis_timeout_ms;	/* a Redis reply later than this means "down" */
+	int redis_timeout_ms;	/* a command's reply later than this fails it; a heartbeat, Redis is down */
+	int redis_inflight;	/* commands at Redis at once; the rest wait in the hub */
 	int handshake_timeout_s;
 	int keepalive_s;
 	int trust_proxy;	/* take the client IP from X-Forwarded-For */

@@ -1,6 +1,15 @@
 /*
- * hello: see hello.h. The key exists in clear only in struct hello_state,
- * wiped when the reply has been checked.
+ * hello: see hello.h.
+ *
+ * Viewers: the hellos of one room that arrive in the same turn of the
+ * loop go to Redis as one call of the hello script (at most BATCH_MAX
+ * clients each), sent from a uv_check, after the poll that read them. In
+ * a crowd (19,000 viewers reconnecting at once) that turns 19,000 script
+ * calls into a few hundred. A hello whose client has gone before its
+ * batch is sent is left out.
+ *
+ * Moderators and presenters: one `keys` call each; the key exists in clear
+ * only in struct hello_state, wiped when the reply has been checked.
  */
 #include "hello.h"
 
@@ -10,22 +19,31 @@
 
 #include "auth.h"
 #include "log.h"
+#include "map.h"
 #include "metrics.h"
 #include "pending.h"
 #include "rooms.h"
 #include "session.h"
 #include "util.h"
 
+#define BATCH_MAX 256
+
 struct hello_state {
 	char key[PROTO_MAX_KEY + 1];
 };
 
-static void
-hello_free(void *arg)
-{
-	OPENSSL_cleanse(arg, sizeof(struct hello_state));
-	free(arg);
-}
+/* The viewer hellos of one room, waiting to be sent or answered. */
+struct batch {
+	char room[PROTO_ID_LEN + 1];
+	struct pending **v;
+	size_t n;
+};
+
+static struct {
+	uv_check_t check;
+	struct map *open;	/* room → the batch still collecting hellos */
+	int armed;
+} H;
 
 static void
 hello_fail(struct session *s, const char *code, const char *message, int close_code)
@@ -42,6 +60,151 @@ load_ids(struct idset *set, const redisReply *a)
 	for (i = 0; a && i < a->elements; i++)
 		if (a->element[i]->type == REDIS_REPLY_STRING)
 			idset_add(set, strtoll(a->element[i]->str, NULL, 10));
+}
+
+/* The session is admitted: it joins its room. */
+static void
+admit(struct session *s)
+{
+	s->state = SS_JOINING;
+	s->counted = 1;
+	metrics.connections[s->m.role]++;
+	rooms_join(&s->m, s->room_id);
+}
+
+/* Ends a hello whose reply is no answer or an error; 0 if the reply is an "ok". */
+static int
+refused(struct session *s, redisReply *r)
+{
+	const char *code, *message;
+	long long retry;
+
+	if (r == NULL) {
+		hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
+		return -1;
+	}
+	if (store_reply_ok(r))
+		return 0;
+	code = store_reply_err(r, &message, &retry);
+	hello_fail(s, code, message, 1008);
+	return -1;
+}
+
+/* ---- viewers, in batches ---- */
+
+static void
+on_batch(void *arg, redisReply *r)
+{
+	struct batch *b = arg;
+	const redisReply *mine = store_reply_array(r, HELLO_R_MINE);
+	const redisReply *voted = store_reply_array(r, HELLO_R_VOTED);
+	size_t i;
+
+	/* The reply answers the clients in the order they were sent. */
+	for (i = 0; i < b->n; i++) {
+		struct session *s = pending_done(b->v[i]);
+
+		if (s == NULL || refused(s, r) < 0)
+			continue;
+		if (mine && i < mine->elements)
+			load_ids(&s->m.mine, mine->element[i]);
+		if (voted && i < voted->elements)
+			load_ids(&s->m.voted, voted->element[i]);
+		admit(s);
+	}
+	free(b->v);
+	free(b);
+}
+
+/* Sent only if one of its clients is still there. */
+static int
+batch_wanted(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i]->s->wsi != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+send_batch(struct batch *b)
+{
+	struct sbuf clients = { 0 };
+	const char *args[HELLO_NARGS];
+	size_t i, j;
+
+	/* Clients that left while it collected are dropped now. */
+	for (i = j = 0; i < b->n; i++) {
+		if (b->v[i]->s->wsi == NULL)
+			pending_done(b->v[i]);
+		else
+			b->v[j++] = b->v[i];
+	}
+	b->n = j;
+	if (b->n == 0) {
+		free(b->v);
+		free(b);
+		return;
+	}
+	sbuf_init(&clients, b->n * 24);
+	for (i = 0; i < b->n; i++) {
+		if (i)
+			sbuf_addc(&clients, ' ');
+		sbuf_adds(&clients, b->v[i]->s->m.client);
+	}
+	args[HELLO_CLIENTS] = clients.data;
+	if (store_run(SCRIPT_HELLO, b->room, args, on_batch, b, batch_wanted) != STORE_SENT)
+		on_batch(b, NULL);
+	sbuf_free(&clients);
+}
+
+static void
+on_check(uv_check_t *h)
+{
+	struct batch *b;
+	size_t pos = 0;
+
+	(void)h;
+	uv_check_stop(&H.check);
+	H.armed = 0;
+	while ((b = map_next(H.open, &pos, NULL)) != NULL) {
+		map_del(H.open, b->room);
+		send_batch(b);
+	}
+}
+
+static void
+add_to_batch(struct pending *p)
+{
+	struct batch *b = map_get(H.open, p->s->room_id);
+
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		snprintf(b->room, sizeof(b->room), "%s", p->s->room_id);
+		b->v = xmalloc(BATCH_MAX * sizeof(*b->v));
+		map_put(H.open, b->room, b);
+	}
+	b->v[b->n++] = p;
+	if (b->n == BATCH_MAX) {
+		map_del(H.open, b->room);
+		send_batch(b);
+	}
+	if (!H.armed) {
+		uv_check_start(&H.check, on_check);
+		H.armed = 1;
+	}
+}
+
+/* ---- staff, one by one ---- */
+
+static void
+hello_free(void *arg)
+{
+	OPENSSL_cleanse(arg, sizeof(struct hello_state));
+	free(arg);
 }
 
 /* Which key admits s, with its version; 0, or -1 if none does. */
@@ -64,42 +227,32 @@ check_key(struct session *s, const char *key, redisReply *r)
 }
 
 static void
-on_hello(void *arg, redisReply *r)
+on_keys(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
 	struct hello_state h;
 	struct session *s;
 
 	memcpy(&h, p->state, sizeof(h));
-	if ((s = pending_done(p)) == NULL)
+	if ((s = pending_done(p)) == NULL || refused(s, r) < 0)
 		goto out;
-	if (r == NULL) {
-		hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
-		goto out;
-	}
-	if (!store_reply_ok(r)) {
-		const char *message;
-		long long retry;
-		const char *code = store_reply_err(r, &message, &retry);
-
-		hello_fail(s, code, message, 1008);
-		goto out;
-	}
-	if (s->m.role == ROLE_VIEWER) {
-		load_ids(&s->m.mine, store_reply_array(r, HELLO_R_MINE));
-		load_ids(&s->m.voted, store_reply_array(r, HELLO_R_VOTED));
-	} else if (check_key(s, h.key, r) < 0) {
+	if (check_key(s, h.key, r) < 0) {
 		log_info("hello: wrong %s key for room %s from %s",
 		    role_name(s->m.role), s->room_id, s->ip);
 		hello_fail(s, "auth_failed", "wrong key", 1008);
 		goto out;
 	}
-	s->state = SS_JOINING;
-	s->counted = 1;
-	metrics.connections[s->m.role]++;
-	rooms_join(&s->m, s->room_id);
+	admit(s);
 out:
 	OPENSSL_cleanse(&h, sizeof(h));
+}
+
+static int
+hello_wanted(void *arg)
+{
+	struct pending *p = arg;
+
+	return p->s->wsi != NULL;
 }
 
 void
@@ -107,8 +260,6 @@ cmd_hello(struct session *s, struct cmd *c)
 {
 	struct pending *p;
 	struct hello_state *h;
-	const char *args[HELLO_NARGS] = { [HELLO_CLIENT] = c->client };
-	enum store_status st;
 
 	s->m.role = c->role;
 	memcpy(s->m.client, c->client, sizeof(s->m.client));
@@ -117,18 +268,42 @@ cmd_hello(struct session *s, struct cmd *c)
 	memcpy(s->m.epoch, c->epoch, sizeof(s->m.epoch));
 	s->m.resume_seq = c->resume_seq;
 	s->state = SS_HELLO;
+	session_pause_rx(s, 1);
 	p = pending_new(s, c);
+	if (c->role == ROLE_VIEWER) {
+		add_to_batch(p);
+		return;
+	}
 	p->state = h = xcalloc(1, sizeof(*h));
 	p->free_state = hello_free;
 	memcpy(h->key, c->key, sizeof(h->key));
 	OPENSSL_cleanse(c->key, sizeof(c->key));
-	session_pause_rx(s, 1);
-	if (c->role == ROLE_VIEWER)
-		st = store_run(SCRIPT_HELLO, s->room_id, args, on_hello, p);
-	else
-		st = store_run(SCRIPT_KEYS, s->room_id, NULL, on_hello, p);
-	if (st != STORE_SENT) {
+	if (store_run(SCRIPT_KEYS, s->room_id, NULL, on_keys, p, hello_wanted) != STORE_SENT) {
 		pending_done(p);
 		hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
 	}
+}
+
+void
+hello_init(uv_loop_t *loop)
+{
+	memset(&H, 0, sizeof(H));
+	H.open = map_new();
+	uv_check_init(loop, &H.check);
+}
+
+void
+hello_shutdown(void)
+{
+	struct batch *b;
+	size_t pos = 0;
+
+	uv_check_stop(&H.check);
+	uv_close((uv_handle_t *)&H.check, NULL);
+	while ((b = map_next(H.open, &pos, NULL)) != NULL) {
+		map_del(H.open, b->room);
+		on_batch(b, NULL);
+	}
+	map_free(H.open);
+	H.open = NULL;
 }

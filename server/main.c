@@ -16,17 +16,35 @@
 #include "dedupe.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "rooms.h"
 #include "screen.h"
 #include "session.h"
 #include "store.h"
+#include "util.h"
 #include "workers.h"
 #include "ws.h"
 
 static struct config cfg;
 static uv_loop_t loop;
 static uv_signal_t sigint_h, sigterm_h;
+static uv_timer_t lag_timer;
+static uint64_t lag_due;
 static int stopping;
+
+#define LAG_EVERY_MS 100
+
+/* How late the loop runs a timer due every LAG_EVERY_MS: the time it was busy elsewhere. */
+static void
+on_lag_timer(uv_timer_t *t)
+{
+	uint64_t now = now_us();
+
+	(void)t;
+	if (lag_due)
+		metrics_loop_lag(now > lag_due ? now - lag_due : 0);
+	lag_due = now + LAG_EVERY_MS * 1000;
+}
 
 /*
  * Every viewer is an open file: take the hard limit, not the soft one
@@ -55,8 +73,11 @@ stop(uv_signal_t *h, int signum)
 		return;
 	log_info("signal %d: shutting down", signum);
 	ws_shutdown();
+	commands_shutdown();
 	store_shutdown();
 	rooms_shutdown();
+	uv_timer_stop(&lag_timer);
+	uv_close((uv_handle_t *)&lag_timer, NULL);
 	uv_close((uv_handle_t *)&sigint_h, NULL);
 	uv_close((uv_handle_t *)&sigterm_h, NULL);
 }
@@ -91,11 +112,13 @@ main(int argc, char **argv)
 	worker = workers_start(cfg.workers);	/* the supervisor does not return */
 	uv_loop_init(&loop);
 	session_init(&cfg, commands_frame);
-	commands_init(&cfg);
+	commands_init(&loop, &cfg);
 	http_init(&cfg);
 	if (rooms_init(&loop, &cfg, &session_member_ops) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
 	    ws_init(&loop, &cfg) < 0)
 		return 1;
+	uv_timer_init(&loop, &lag_timer);
+	uv_timer_start(&lag_timer, on_lag_timer, LAG_EVERY_MS, LAG_EVERY_MS);
 	uv_signal_init(&loop, &sigint_h);
 	uv_signal_init(&loop, &sigterm_h);
 	uv_signal_start(&sigint_h, stop, SIGINT);

@@ -22,6 +22,14 @@ static uint64_t error_counts[ARRAY_LEN(error_codes)];
 static const uint64_t rtt_bounds[8] = {
 	250, 500, 1000, 2500, 5000, 10000, 50000, 250000
 };
+/* Upper bounds of the loop lag histogram, in microseconds. */
+static const uint64_t lag_bounds[10] = {
+	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000
+};
+static const char *const timeout_causes[REDIS_TIMEOUT_COUNT] = {
+	[REDIS_TIMEOUT_REPLY] = "reply", [REDIS_TIMEOUT_WAIT] = "admission",
+	[REDIS_TIMEOUT_HEARTBEAT] = "heartbeat", [REDIS_TIMEOUT_SUBSCRIBER] = "subscriber",
+};
 
 void
 metrics_error(const char *code)
@@ -45,6 +53,33 @@ metrics_redis_rtt(uint64_t us)
 	for (i = 0; i < ARRAY_LEN(rtt_bounds); i++)
 		if (us <= rtt_bounds[i])
 			metrics.redis_rtt_bucket[i]++;
+}
+
+void
+metrics_loop_lag(uint64_t us)
+{
+	size_t i;
+
+	metrics.loop_lag_count++;
+	metrics.loop_lag_sum_us += us;
+	for (i = 0; i < ARRAY_LEN(lag_bounds); i++)
+		if (us <= lag_bounds[i])
+			metrics.loop_lag_bucket[i]++;
+}
+
+/* A histogram of microseconds, in seconds. */
+static void
+histogram(struct sbuf *o, const char *name, const char *help, const uint64_t *bounds,
+    const uint64_t *buckets, size_t n, uint64_t count, uint64_t sum_us)
+{
+	size_t i;
+
+	sbuf_printf(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (i = 0; i < n; i++)
+		sbuf_printf(o, "%s_bucket{le=\"%g\"} %llu\n", name, (double)bounds[i] / 1e6,
+		    (unsigned long long)buckets[i]);
+	sbuf_printf(o, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
+	    (unsigned long long)count, name, (double)sum_us / 1e6, name, (unsigned long long)count);
 }
 
 static void
@@ -112,13 +147,28 @@ metrics_render(struct sbuf *o)
 	sbuf_printf(o, "# HELP surak_redis_rtt_seconds_last Last heartbeat round trip to Redis.\n"
 	    "# TYPE surak_redis_rtt_seconds_last gauge\nsurak_redis_rtt_seconds_last %.6f\n",
 	    (double)metrics.redis_rtt_us / 1e6);
-	sbuf_adds(o, "# HELP surak_redis_rtt_seconds Heartbeat round trips to Redis.\n"
-	    "# TYPE surak_redis_rtt_seconds histogram\n");
-	for (i = 0; i < ARRAY_LEN(rtt_bounds); i++)
-		sbuf_printf(o, "surak_redis_rtt_seconds_bucket{le=\"%g\"} %llu\n",
-		    (double)rtt_bounds[i] / 1e6, (unsigned long long)metrics.redis_rtt_bucket[i]);
-	sbuf_printf(o, "surak_redis_rtt_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "surak_redis_rtt_seconds_sum %.6f\nsurak_redis_rtt_seconds_count %llu\n",
-	    (unsigned long long)metrics.redis_rtt_count, (double)metrics.redis_rtt_sum_us / 1e6,
-	    (unsigned long long)metrics.redis_rtt_count);
+	histogram(o, "surak_redis_rtt_seconds", "Heartbeat round trips to Redis.", rtt_bounds,
+	    metrics.redis_rtt_bucket, ARRAY_LEN(rtt_bounds), metrics.redis_rtt_count,
+	    metrics.redis_rtt_sum_us);
+	gauge(o, "surak_redis_inflight", "Commands sent to Redis and not answered yet.",
+	    metrics.redis_inflight);
+	gauge(o, "surak_redis_waiting", "Commands waiting in the hub for admission to Redis.",
+	    metrics.redis_waiting);
+	counter(o, "surak_redis_cancelled_total",
+	    "Commands not sent to Redis because their client had left while they waited.",
+	    metrics.redis_cancelled);
+	sbuf_adds(o, "# HELP surak_redis_timeouts_total Redis commands or connections given up on, by cause: "
+	    "reply (a command's deadline passed; it failed alone), admission (it waited too long to be sent), "
+	    "heartbeat (Redis did not answer; connection reset), subscriber (the subscriber missed a "
+	    "heartbeat; connection reset).\n# TYPE surak_redis_timeouts_total counter\n");
+	for (i = 0; i < REDIS_TIMEOUT_COUNT; i++)
+		sbuf_printf(o, "surak_redis_timeouts_total{cause=\"%s\"} %llu\n", timeout_causes[i],
+		    (unsigned long long)metrics.redis_timeouts[i]);
+	histogram(o, "surak_loop_lag_seconds",
+	    "How late the event loop ran a timer due every 100 ms: time the loop was busy.", lag_bounds,
+	    metrics.loop_lag_bucket, ARRAY_LEN(lag_bounds), metrics.loop_lag_count,
+	    metrics.loop_lag_sum_us);
+	counter(o, "surak_accepts_refused_total",
+	    "Connections closed at once after accept: the process is near its open-files limit.",
+	    metrics.accepts_refused_files);
 }

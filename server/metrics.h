@@ -11,6 +11,15 @@
 
 struct sbuf;
 
+/* Why a Redis command or connection was given up on. */
+enum redis_timeout {
+	REDIS_TIMEOUT_REPLY,		/* a command's reply later than its deadline */
+	REDIS_TIMEOUT_WAIT,		/* a command waited too long for admission */
+	REDIS_TIMEOUT_HEARTBEAT,	/* Redis did not answer the heartbeat: connection reset */
+	REDIS_TIMEOUT_SUBSCRIBER,	/* the subscriber missed a heartbeat: connection reset */
+	REDIS_TIMEOUT_COUNT
+};
+
 struct metrics {
 	uint64_t connections[ROLE_COUNT];	/* gauge: live WebSocket sessions, by role */
 	uint64_t connections_total;	/* WebSocket connections accepted */
@@ -29,6 +38,14 @@ struct metrics {
 	uint64_t hello_timeouts;	/* sessions dropped for never saying hello */
 	uint64_t redis_up;		/* gauge: 1 while commands are accepted */
 	uint64_t redis_reconnects;
+	uint64_t redis_inflight;	/* gauge: commands sent to Redis, not answered */
+	uint64_t redis_waiting;		/* gauge: commands waiting for admission */
+	uint64_t redis_cancelled;	/* commands not sent: their client had left */
+	uint64_t redis_timeouts[REDIS_TIMEOUT_COUNT];	/* by cause */
+	uint64_t loop_lag_count;	/* histogram of the loop's lag */
+	uint64_t loop_lag_sum_us;
+	uint64_t loop_lag_bucket[10];
+	uint64_t accepts_refused_files;	/* connections refused at accept: open-files limit */
 	uint64_t redis_rtt_us;		/* gauge: last heartbeat round trip */
 	uint64_t redis_rtt_count;	/* histogram of round trips */
 	uint64_t redis_rtt_sum_us;
@@ -41,6 +58,8 @@ extern struct metrics metrics;
 /* Counts one error sent to a client, by its contract code. */
 void metrics_error(const char *code);
 void metrics_redis_rtt(uint64_t us);
+/* How late the loop ran a timer, in microseconds. */
+void metrics_loop_lag(uint64_t us);
 void metrics_render(struct sbuf *out);
 
 #endif

@@ -41,12 +41,21 @@ pending_unavailable(struct session *s, const char *rid)
 	    1000);
 }
 
+/* A command whose client has gone need not be sent at all. */
+static int
+wanted(void *arg)
+{
+	struct pending *p = arg;
+
+	return p->s->wsi != NULL;
+}
+
 void
 pending_run(struct pending *p, enum script_id script, const char *const *args,
     store_reply_fn on_reply)
 {
 	char rid[sizeof(p->rid)];
-	enum store_status st = store_run(script, p->s->room_id, args, on_reply, p);
+	enum store_status st = store_run(script, p->s->room_id, args, on_reply, p, wanted);
 	struct session *s;
 
 	if (st == STORE_SENT)

@@ -68,6 +68,6 @@ presence_report(struct room *rm, uint64_t now)
 	rm->presence_at = now;
 	snprintf(viewers, sizeof(viewers), "%u", rm->count[ROLE_VIEWER]);
 	snprintf(stale, sizeof(stale), "%d", REPORT_STALE_MS);
-	if (store_run(SCRIPT_PRESENCE, rm->id, args, on_presence, rm) == STORE_SENT)
+	if (store_run(SCRIPT_PRESENCE, rm->id, args, on_presence, rm, NULL) == STORE_SENT)
 		rm->presence_pending = 1;
 }

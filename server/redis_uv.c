@@ -8,10 +8,19 @@
  * the store's watchdog gives up on a reply. Here an error is handed to
  * hiredis as the readiness it was waiting for: its read or write then
  * fails with the socket's error and it disconnects at once.
+ *
+ * hiredis reads at most 16 KiB per call. A wake-up reads on while the
+ * socket holds more (up to READS_PER_WAKE calls): a room's snapshot is
+ * hundreds of KiB, and with one read a turn, in a turn made long by a
+ * crowd's handshakes, it took the best part of a second to arrive
+ * (docs/BENCHMARKS.md, "Join storm"). Redis replies come first.
  */
 #include <stdlib.h>
+#include <sys/ioctl.h>
 
 #include "redis_uv.h"
+
+#define READS_PER_WAKE 64
 
 struct redis_uv {
 	redisAsyncContext *ac;		/* NULL once hiredis let go */
@@ -26,8 +35,14 @@ on_poll(uv_poll_t *h, int status, int events)
 
 	if (status < 0)
 		events = p->events;
-	if (p->ac && (events & UV_READABLE))
-		redisAsyncHandleRead(p->ac);
+	if (p->ac && (events & UV_READABLE)) {
+		int more = 0, i = 0;
+
+		do
+			redisAsyncHandleRead(p->ac);
+		while (status == 0 && p->ac && ++i < READS_PER_WAKE &&
+		    ioctl(p->ac->c.fd, FIONREAD, &more) == 0 && more > 0);
+	}
 	if (p->ac && (events & UV_WRITABLE))
 		redisAsyncHandleWrite(p->ac);
 }

@@ -575,7 +575,7 @@ load(struct room *rm)
 	if (rm->loading || rm->sub != SUB_ON)
 		return;
 	rm->reload = 0;
-	if (store_run(SCRIPT_SNAPSHOT, rm->id, NULL, on_snapshot, rm) != STORE_SENT) {
+	if (store_run(SCRIPT_SNAPSHOT, rm->id, NULL, on_snapshot, rm, NULL) != STORE_SENT) {
 		rm->retry_at = now_ms() + RETRY_MS;
 		return;
 	}

@@ -1,9 +1,11 @@
 /*
- * store: everything that talks to Redis. Two hiredis async connections on
- * the hub's libuv loop: one for commands (the Lua scripts, pipelined), one
- * for subscriptions. A watchdog gives every reply a deadline, because
- * hiredis 0.14 has none; a connection that misses it is dropped and
- * re-established with backoff, its scripts reloaded, its channels
+ * store: everything the hub asks of Redis. Two connections on the hub's
+ * libuv loop (rconn.h): one for commands (the Lua scripts, pipelined, at
+ * most --redis-inflight at Redis at once, the rest waiting in the hub),
+ * one for subscriptions. Every command has a deadline from when it is
+ * sent and fails alone when it passes; the connections are declared dead
+ * only when a heartbeat shows Redis itself is not answering, then re-
+ * established with backoff, their scripts reloaded, their channels
  * resubscribed.
  */
 #ifndef SURAK_STORE_H
@@ -24,6 +26,12 @@ struct config;
  * The reply is freed by the store after the callback returns.
  */
 typedef void (*store_reply_fn)(void *arg, redisReply *reply);
+/*
+ * Asked before a command that waited for admission is sent: 0 if its
+ * caller no longer needs it (the client left); it is then not sent and
+ * its reply function gets NULL.
+ */
+typedef int (*store_wanted_fn)(void *arg);
 
 struct store_hooks {
 	/* A PUBLISHed room event arrived. */
@@ -59,7 +67,7 @@ enum store_status {
  * are added here.
  */
 enum store_status store_run(enum script_id s, const char *room, const char *const *args,
-    store_reply_fn fn, void *arg);
+    store_reply_fn fn, void *arg, store_wanted_fn wanted);
 
 /* This hub process's random id (also names its heartbeat channel). */
 const char *store_hub_id(void);

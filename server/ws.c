@@ -17,6 +17,7 @@
 #include "ws.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,9 +53,10 @@ static struct {
 	int listen_fd;
 	int port;
 	uv_poll_t listen_poll;
-	uv_timer_t accept_pause;	/* out of file descriptors: accept later */
 	uv_timer_t keepalive;		/* session_keepalive() sweeps */
-	uint64_t emfile_logged;
+	int fd_cap;			/* a connection whose descriptor reaches this is refused */
+	int spare_fd;			/* given up to accept-and-close when out of descriptors */
+	uint64_t refused_logged;
 } W;
 
 /* The client's address: the peer, or X-Forwarded-For's first hop behind a proxy. */
@@ -262,8 +265,17 @@ lws_to_log(int level, const char *line)
  * queue full waits for TCP's retransmissions: 1, 2, 4, 8, 16 s.
  */
 #define LISTEN_BACKLOG 65535
-/* Connections accepted per wake-up before the loop serves anything else. */
-#define ACCEPT_BURST 1024
+/*
+ * Connections accepted per turn of the loop: a crowd arriving at once is
+ * taken in slices, with Redis replies and fan-out served between them
+ * (the listening socket stays readable, so the next turn takes more).
+ */
+#define ACCEPT_PER_TURN 128
+/*
+ * Descriptors kept free for everything but connections (Redis, files,
+ * lws's own): a connection that would take one of them is refused.
+ */
+#define FD_RESERVE 256
 
 /* Binds host:port (every interface, IPv6 and IPv4, when host is NULL). */
 static int
@@ -305,13 +317,23 @@ listen_socket(const char *host, int port)
 	return fd;
 }
 
-static void on_acceptable(uv_poll_t *h, int status, int events);
-
+/*
+ * A connection the process cannot hold is closed at once: the client sees
+ * the close and tries again later, and the listener keeps serving
+ * everyone else (pausing it would leave the whole queue waiting).
+ */
 static void
-on_accept_pause_end(uv_timer_t *t)
+refuse(int fd, const char *why)
 {
-	(void)t;
-	uv_poll_start(&W.listen_poll, UV_READABLE, on_acceptable);
+	uint64_t now = now_ms();
+
+	if (fd >= 0)
+		close(fd);
+	metrics.accepts_refused_files++;
+	if (now - W.refused_logged > 10000) {
+		log_warn("ws: refusing connections: %s (limit %d descriptors)", why, W.fd_cap);
+		W.refused_logged = now;
+	}
 }
 
 static void
@@ -323,23 +345,23 @@ on_acceptable(uv_poll_t *h, int status, int events)
 	(void)events;
 	if (status < 0)
 		return;
-	for (i = 0; i < ACCEPT_BURST; i++) {
+	for (i = 0; i < ACCEPT_PER_TURN; i++) {
 		int fd = accept4(W.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				uint64_t now = now_ms();
-
-				/* Out of descriptors: stop accepting for a moment. */
-				if (now - W.emfile_logged > 10000) {
-					log_warn("ws: cannot accept: %s; pausing", strerror(errno));
-					W.emfile_logged = now;
-				}
-				metrics.connections_refused++;
-				uv_poll_stop(&W.listen_poll);
-				uv_timer_start(&W.accept_pause, on_accept_pause_end, 100, 0);
-			}
-			return;		/* EAGAIN: all taken */
+			if (errno != EMFILE && errno != ENFILE)
+				return;		/* EAGAIN: all taken (or a transient error) */
+			/* Out of descriptors after all: the spare one takes the connection, to close it. */
+			if (W.spare_fd >= 0)
+				close(W.spare_fd);
+			fd = accept4(W.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			refuse(fd, strerror(errno));
+			W.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (fd >= W.fd_cap) {
+			refuse(fd, "near the open-files limit");
+			continue;
 		}
 		if (lws_adopt_socket_vhost(W.vhost, fd) == NULL)
 			log_warn("ws: lws could not adopt a connection");	/* fd closed by lws */
@@ -359,13 +381,17 @@ listen_start(uv_loop_t *loop)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
+	struct rlimit rl;
+
 	W.listen_fd = listen_socket(W.cfg->host, W.cfg->port);
 	if (W.listen_fd < 0)
 		return -1;
+	W.fd_cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur > 2 * FD_RESERVE ? (int)rl.rlim_cur - FD_RESERVE : 1 << 30;
+	W.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (getsockname(W.listen_fd, (struct sockaddr *)&ss, &sl) == 0)
 		W.port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 		    ((struct sockaddr_in *)&ss)->sin_port);
-	uv_timer_init(loop, &W.accept_pause);
 	uv_poll_init(loop, &W.listen_poll, W.listen_fd);
 	uv_poll_start(&W.listen_poll, UV_READABLE, on_acceptable);
 	return 0;
@@ -377,11 +403,12 @@ listen_stop(void)
 	if (W.listen_fd < 0)
 		return;
 	uv_poll_stop(&W.listen_poll);
-	uv_timer_stop(&W.accept_pause);
 	uv_close((uv_handle_t *)&W.listen_poll, NULL);
-	uv_close((uv_handle_t *)&W.accept_pause, NULL);
 	close(W.listen_fd);
 	W.listen_fd = -1;
+	if (W.spare_fd >= 0)
+		close(W.spare_fd);
+	W.spare_fd = -1;
 }
 
 int

@@ -23,9 +23,9 @@ const BENCH_ARGS = ['--ask-rate', '100000', '--ask-rate-ip', '1000000', '--vote-
   '--vote-rate-ip', '1000000', '--similar-rate', '100000', '--conns-per-ip', '20000',
   '--vote-burst', '1000000', '--log-level', 'warn'];
 
-// The release hub; with bin, another build of it (BASE_BIN: an earlier
-// commit's build/surak, to compare two versions in one run).
-export function startHub(redis, workers = 1, bin = RELEASE_BIN) {
+// The release hub (or HUB_BIN); with bin, another build of it (BASE_BIN:
+// an earlier commit's build/surak, to compare two versions in one run).
+export function startHub(redis, workers = 1, bin = process.env.HUB_BIN || RELEASE_BIN) {
   const env = (process.env.HUB_ARGS || '').split(' ').filter(Boolean);
   return Hub.start(redis, { bin, args: [...BENCH_ARGS, '--workers', String(workers), ...env] });
 }

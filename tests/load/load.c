@@ -25,6 +25,11 @@
  *              dropped; prints "ready", then stops once every viewer has
  *              been welcomed again (or after D s) and reports when the
  *              first and the last new welcome came (realtime µs)
+ *   join       V new viewers open their connections at --rate a second in
+ *              all (a crowd arriving at once), each trying again 50-150 ms
+ *              after any drop (resuming once it had a welcome); stops once
+ *              every viewer has been welcomed (or after D s) and reports
+ *              when the first and the last first welcome came
  *   idle       viewers that say hello and then only listen, until stdin closes
  */
 #define _GNU_SOURCE
@@ -48,7 +53,7 @@
 #include <unistd.h>
 
 enum target { T_SURAK, T_NCHAN, T_SIO, T_BARE };
-enum mode { M_FANOUT, M_INGEST, M_VOTES, M_RECONNECT, M_IDLE };
+enum mode { M_FANOUT, M_INGEST, M_VOTES, M_RECONNECT, M_JOIN, M_IDLE };
 enum kind { K_VIEWER, K_PUBLISHER, K_ASKER, K_VOTER };
 enum state { S_CONNECTING, S_UPGRADING, S_OPEN, S_READY, S_CLOSED };
 
@@ -89,6 +94,7 @@ struct conn {
 	long long seq;
 	int welcomes;
 	int64_t welcomed_rt;		/* realtime µs of the latest welcome */
+	int64_t first_welcomed_rt;	/* realtime µs of the first one */
 	int64_t retry_at;		/* reconnect: µs monotonic */
 	/* commands in flight (askers, voters): send times by rid slot */
 	int64_t sent[MAX_WINDOW];
@@ -105,6 +111,9 @@ struct result {
 	uint64_t late;			/* loop turns where the rate could not be kept */
 	int64_t first_welcome_rt, last_welcome_rt;
 	uint64_t rewelcomed;
+	uint64_t attempts;		/* connections opened */
+	uint64_t welcomed;		/* join: viewers welcomed at least once */
+	int64_t start_rt;		/* join: realtime µs when opening began */
 };
 
 static struct conn *conns;
@@ -286,7 +295,7 @@ conn_close(struct conn *c)
 	c->outlen = 0;
 	c->inflight = 0;
 	res.closed++;
-	if (opt.mode == M_RECONNECT)
+	if (opt.mode == M_RECONNECT || opt.mode == M_JOIN)
 		c->retry_at = mono_us() + 50000 + (int64_t)(rand() % 100000);
 }
 
@@ -311,6 +320,7 @@ conn_start(struct conn *c)
 		die("connect: %s", strerror(errno));
 	c->state = S_CONNECTING;
 	handshaking++;
+	res.attempts++;
 	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
@@ -428,6 +438,8 @@ on_surak(struct conn *c, const char *p, size_t n, int64_t now)
 			c->seq = s;
 		c->welcomes++;
 		c->welcomed_rt = real_us();
+		if (c->welcomes == 1)
+			c->first_welcomed_rt = c->welcomed_rt;
 		c->state = S_READY;
 		return;
 	}
@@ -728,12 +740,12 @@ count_kind(enum kind k)
 	return n;
 }
 
-/* Reconnect: every viewer has been welcomed again since the start. */
+/* Every viewer has had `n` welcomes (reconnect: 2, the new hub's; join: 1). */
 static int
-all_rewelcomed(void)
+all_welcomed(int n)
 {
 	for (unsigned i = 0; i < nconns; i++)
-		if (conns[i].kind == K_VIEWER && conns[i].welcomes < 2)
+		if (conns[i].kind == K_VIEWER && conns[i].welcomes < n)
 			return 0;
 	return 1;
 }
@@ -785,9 +797,17 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 		int n, timeout = 1;
 
 		/* Open connections, a bounded number of handshakes at a time. */
-		while (started < nconns && handshaking < (unsigned)opt.handshakes)
-			conn_start(&conns[started++]);
-		if (opt.mode == M_RECONNECT) {
+		if (opt.mode != M_JOIN)
+			while (started < nconns && handshaking < (unsigned)opt.handshakes)
+				conn_start(&conns[started++]);
+		else if (go) {
+			/* A crowd arriving: this process's share of --rate a second, from the go. */
+			uint64_t due = (uint64_t)(now - t_start) * (uint64_t)opt.rate / 1000000 / (uint64_t)opt.procs;
+
+			while (started < nconns && started <= due)
+				conn_start(&conns[started++]);
+		}
+		if (opt.mode == M_RECONNECT || opt.mode == M_JOIN) {
 			for (i = 0; i < nconns; i++)
 				if (conns[i].state == S_CLOSED && conns[i].retry_at && now >= conns[i].retry_at &&
 				    handshaking < (unsigned)opt.handshakes) {
@@ -795,7 +815,7 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 					conn_start(&conns[i]);
 				}
 		}
-		if (!ready_sent && started == nconns && all_ready()) {
+		if (!ready_sent && (opt.mode == M_JOIN || (started == nconns && all_ready()))) {
 			if (write(up, "r", 1) != 1)
 				die("pipe");
 			ready_sent = 1;
@@ -808,6 +828,7 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 			if (read(down, &b, 1) == 1) {
 				go = 1;
 				t_start = mono_us();
+				res.start_rt = real_us();
 				t_end = t_start + (int64_t)opt.duration * 1000000;
 				if (opt.mode == M_IDLE)
 					t_end = INT64_MAX;
@@ -820,7 +841,9 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 				if (read(down, &b, 1) >= 0)
 					break;		/* the parent says stop (or is gone) */
 			}
-			if (opt.mode == M_RECONNECT && (now > t_end || all_rewelcomed()))
+			if (opt.mode == M_RECONNECT && (now > t_end || all_welcomed(2)))
+				break;
+			if (opt.mode == M_JOIN && (now > t_end || (started == nconns && all_welcomed(1))))
 				break;
 			if (opt.mode == M_FANOUT && publishers > 0) {
 				while (next_change < changes_total &&
@@ -891,7 +914,15 @@ child(unsigned index, unsigned viewers, unsigned publishers, unsigned askers, un
 	for (i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
-		if (c->kind == K_VIEWER) {
+		if (c->kind == K_VIEWER && opt.mode == M_JOIN) {
+			if (c->welcomes > 0) {
+				res.welcomed++;
+				if (c->first_welcomed_rt < res.first_welcome_rt)
+					res.first_welcome_rt = c->first_welcomed_rt;
+				if (c->first_welcomed_rt > res.last_welcome_rt)
+					res.last_welcome_rt = c->first_welcomed_rt;
+			}
+		} else if (c->kind == K_VIEWER) {
 			if (c->got < res.min_got)
 				res.min_got = c->got;
 			if (c->welcomes > 1) {
@@ -932,7 +963,7 @@ percentile(const uint64_t *hist, uint64_t total, double p)
 
 /* Names on the command line and in the summary, in enum order. */
 static const char *const target_names[] = { "surak", "nchan", "socketio", "bare" };
-static const char *const mode_names[] = { "fanout", "ingest", "votes", "reconnect", "idle" };
+static const char *const mode_names[] = { "fanout", "ingest", "votes", "reconnect", "join", "idle" };
 
 static int
 parse_name(const char *const *names, int n, const char *s, const char *what)
@@ -948,13 +979,14 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: surak-load MODE [options]   (MODE: fanout ingest votes reconnect idle)\n"
+	    "usage: surak-load MODE [options]   (MODE: fanout ingest votes reconnect join idle)\n"
 	    "  --target surak|nchan|socketio|bare   what to load (surak)\n"
 	    "  --host H --port P --path PATH       where (127.0.0.1:8080; the target's usual path)\n"
 	    "  --room R --key K                    the room and its moderator key (surak)\n"
 	    "  --viewers N --procs N               viewers, spread over N processes\n"
 	    "  --rate E --duration D --drain S     changes (fanout, 100) or commands (ingest, votes;\n"
-	    "                                      0: as fast as acks come) a second, for D s; S s to drain\n"
+	    "                                      0: as fast as acks come) a second, for D s; S s to drain;\n"
+	    "                                      join: connections opened a second in all\n"
 	    "  --questions Q                       questions 1..Q that changes and votes touch\n"
 	    "  --askers N --voters N --window W    ingest and vote load, W commands in flight each\n"
 	    "  --src FIRST:COUNT                   source addresses 127.0.0.FIRST.. (10:50)\n");
@@ -1092,6 +1124,10 @@ main(int argc, char **argv)
 		total.closed += r.closed;
 		total.refused += r.refused;
 		total.rewelcomed += r.rewelcomed;
+		total.welcomed += r.welcomed;
+		total.attempts += r.attempts;
+		if (total.start_rt == 0 || (r.start_rt && r.start_rt < total.start_rt))
+			total.start_rt = r.start_rt;
 		total.late += r.late;
 		if (r.max_us > total.max_us)
 			total.max_us = r.max_us;
@@ -1152,6 +1188,14 @@ main(int argc, char **argv)
 			    viewers_total, (unsigned long long)total.rewelcomed,
 			    (long long)(total.first_welcome_rt == INT64_MAX ? 0 : total.first_welcome_rt),
 			    (long long)total.last_welcome_rt, (unsigned long long)total.closed);
+			break;
+		case M_JOIN:
+			printf("join viewers=%u rate=%d/s welcomed=%llu start_rt_us=%lld first_rt_us=%lld "
+			    "last_rt_us=%lld connections=%llu closed=%llu\n",
+			    viewers_total, opt.rate, (unsigned long long)total.welcomed, (long long)total.start_rt,
+			    (long long)(total.first_welcome_rt == INT64_MAX ? 0 : total.first_welcome_rt),
+			    (long long)total.last_welcome_rt, (unsigned long long)total.attempts,
+			    (unsigned long long)total.closed);
 			break;
 		case M_IDLE:
 			printf("idle viewers=%u closed=%llu\n", viewers_total, (unsigned long long)total.closed);
