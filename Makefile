@@ -38,7 +38,7 @@ endif
 
 # Every module but main.c, so the unit tests can link them.
 MODULES := util log config auth role text lexicon dedupe screen embed_gen scripts_gen proto metrics \
-	msg map qr idset outq event copy pace render redis_uv rconn store fanout welcome presence rooms \
+	msg map qr idset outq event copy pace render redis_uv rconn store fanout welcome presence roster rooms \
 	session pending hello ask commands httpio api http ws workers
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
@@ -112,7 +112,7 @@ run: deps
 
 test:
 	$(Q)scripts/deps.sh test
-	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory all unit loadtools
 	$(Q)$(MAKE) --no-print-directory san
 	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)tests/run.sh

@@ -154,6 +154,9 @@ metrics_render(struct sbuf *o)
 	    metrics.redis_inflight);
 	gauge(o, "surak_redis_waiting", "Commands waiting in the hub for admission to Redis.",
 	    metrics.redis_waiting);
+	counter(o, "surak_redis_admission_waits_total",
+	    "Commands that waited in the hub because --redis-inflight were already at Redis.",
+	    metrics.redis_waited);
 	counter(o, "surak_redis_cancelled_total",
 	    "Commands not sent to Redis because their client had left while they waited.",
 	    metrics.redis_cancelled);
@@ -168,7 +171,11 @@ metrics_render(struct sbuf *o)
 	    "How late the event loop ran a timer due every 100 ms: time the loop was busy.", lag_bounds,
 	    metrics.loop_lag_bucket, ARRAY_LEN(lag_bounds), metrics.loop_lag_count,
 	    metrics.loop_lag_sum_us);
-	counter(o, "surak_accepts_refused_total",
-	    "Connections closed at once after accept: the process is near its open-files limit.",
-	    metrics.accepts_refused_files);
+	sbuf_printf(o, "# HELP surak_refused_files_total Connections refused near the open-files limit: "
+	    "WebSocket upgrades once the last 256 descriptors are reached (kept for health checks, "
+	    "metrics, pages and Redis), any connection at accept once the last 32 are.\n"
+	    "# TYPE surak_refused_files_total counter\n"
+	    "surak_refused_files_total{at=\"upgrade\"} %llu\nsurak_refused_files_total{at=\"accept\"} %llu\n",
+	    (unsigned long long)metrics.refused_files[REFUSED_AT_UPGRADE],
+	    (unsigned long long)metrics.refused_files[REFUSED_AT_ACCEPT]);
 }

@@ -11,6 +11,9 @@
 
 struct sbuf;
 
+/* Where a connection was refused for the open-files limit. */
+enum refused_at { REFUSED_AT_UPGRADE, REFUSED_AT_ACCEPT, REFUSED_COUNT };
+
 /* Why a Redis command or connection was given up on. */
 enum redis_timeout {
 	REDIS_TIMEOUT_REPLY,		/* a command's reply later than its deadline */
@@ -41,11 +44,12 @@ struct metrics {
 	uint64_t redis_inflight;	/* gauge: commands sent to Redis, not answered */
 	uint64_t redis_waiting;		/* gauge: commands waiting for admission */
 	uint64_t redis_cancelled;	/* commands not sent: their client had left */
+	uint64_t redis_waited;		/* commands that waited for admission */
 	uint64_t redis_timeouts[REDIS_TIMEOUT_COUNT];	/* by cause */
 	uint64_t loop_lag_count;	/* histogram of the loop's lag */
 	uint64_t loop_lag_sum_us;
 	uint64_t loop_lag_bucket[10];
-	uint64_t accepts_refused_files;	/* connections refused at accept: open-files limit */
+	uint64_t refused_files[REFUSED_COUNT];	/* refused near the open-files limit, by where */
 	uint64_t redis_rtt_us;		/* gauge: last heartbeat round trip */
 	uint64_t redis_rtt_count;	/* histogram of round trips */
 	uint64_t redis_rtt_sum_us;

@@ -240,6 +240,7 @@ rconn_send(struct rconn *c, int argc, const char *const *argv, const size_t *len
 	} else {
 		req_keep_args(q, argc, argv, lens);
 		rlist_push(&c->waiting, q);
+		c->stats.waited++;
 	}
 	update_stats(c);
 	return 0;

@@ -52,6 +52,7 @@ struct rconn_hooks {
 struct rconn_stats {
 	unsigned inflight, waiting;
 	uint64_t timeouts_reply, timeouts_wait, cancelled;
+	uint64_t waited;		/* requests that had to wait for admission */
 };
 
 struct rconn *rconn_new(uv_loop_t *loop, const char *name, const struct redis_addr *addr,

@@ -20,6 +20,7 @@ struct config;
 struct map;
 struct msg;
 struct event;
+struct welcome_index;
 
 enum sub_state { SUB_NONE, SUB_PENDING, SUB_ON, SUB_LEAVING };
 
@@ -58,10 +59,9 @@ struct room {
 	/* welcomes (welcome.c): shared full welcomes, valid at welcome_seq */
 	struct msg *welcome[ROLE_COUNT];
 	uint64_t welcome_seq[ROLE_COUNT];
-	json_t **ranked;		/* public questions in rank order, valid at ranked_seq */
-	size_t nranked;
-	uint64_t ranked_seq;
-	int ranked_valid;
+	struct welcome_index *windex;	/* where each question is in the viewers' shared welcome */
+	struct msg *resumed[ROLE_COUNT];	/* the missed events from resumed_from to welcome_seq */
+	uint64_t resumed_from[ROLE_COUNT], resumed_to[ROLE_COUNT];
 
 	/* presence (presence.c) */
 	uint64_t presence_at;

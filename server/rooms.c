@@ -29,6 +29,7 @@
 #include "presence.h"
 #include "proto.h"
 #include "room.h"
+#include "roster.h"
 #include "store.h"
 #include "util.h"
 #include "welcome.h"
@@ -37,6 +38,12 @@
 #define LINGER_MS 15000		/* an empty room stays subscribed this long */
 #define RETRY_MS 500		/* between snapshot attempts */
 #define JOIN_TIMEOUT_MS 15000	/* a member waits this long for its welcome */
+/*
+ * Welcomes sent per room per turn of the loop: when a room's copy arrives
+ * with thousands waiting, they are welcomed over several turns, with
+ * Redis replies and fan-out served in between.
+ */
+#define WELCOMES_PER_TURN 256
 
 const struct member_ops *room_ops;
 const struct config *room_cfg;
@@ -44,6 +51,7 @@ const struct config *room_cfg;
 static struct {
 	struct map *rooms;
 	uv_timer_t maint;
+	uv_idle_t serve;	/* runs while a room has members still to welcome */
 	int sub_ready;
 } R;
 
@@ -86,83 +94,6 @@ room_send_list(struct member *head, struct msg *m)
 
 	for (mb = head; mb; mb = mb->next)
 		room_ops->send(mb, m);
-}
-
-static void
-mlist_add(struct map *idx, const char *key, struct member *m)
-{
-	struct mlist *l = map_get(idx, key);
-	size_t i;
-
-	if (l == NULL) {
-		l = xcalloc(1, sizeof(*l));
-		map_put(idx, key, l);
-	}
-	for (i = 0; i < l->n; i++)
-		if (l->v[i] == m)
-			return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 2;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = m;
-}
-
-static void
-mlist_del(struct map *idx, const char *key, struct member *m)
-{
-	struct mlist *l = map_get(idx, key);
-	size_t i;
-
-	if (l == NULL)
-		return;
-	for (i = 0; i < l->n; i++)
-		if (l->v[i] == m) {
-			l->v[i] = l->v[--l->n];
-			break;
-		}
-	if (l->n == 0) {
-		map_del(idx, key);
-		free(l->v);
-		free(l);
-	}
-}
-
-static void
-free_index(struct map *idx)
-{
-	struct mlist *l;
-	size_t pos = 0;
-
-	if (idx == NULL)
-		return;
-	while ((l = map_next(idx, &pos, NULL)) != NULL) {
-		free(l->v);
-		free(l);
-	}
-	map_free(idx);
-}
-
-static void
-list_add(struct member **head, struct member *m)
-{
-	m->prev = NULL;
-	m->next = *head;
-	if (*head)
-		(*head)->prev = m;
-	*head = m;
-}
-
-static void
-list_del(struct member **head, struct member *m)
-{
-	if (m->prev)
-		m->prev->next = m->next;
-	else if (*head == m)
-		*head = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	m->next = m->prev = NULL;
 }
 
 static int
@@ -211,59 +142,12 @@ room_free(struct room *rm)
 	evlist_free(&rm->early);
 	copy_free(&rm->copy);
 	welcome_drop_caches(rm);
-	free_index(rm->by_client);
-	free_index(rm->by_qid);
+	roster_free_index(rm->by_client);
+	roster_free_index(rm->by_qid);
 	free(rm);
 }
 
 /* ---- members ---- */
-
-/* Adds m to (or removes it from) the room's viewer indexes. */
-static void
-index_member(struct room *rm, struct member *m, int add)
-{
-	void (*op)(struct map *, const char *, struct member *) = add ? mlist_add : mlist_del;
-	char key[24];
-	size_t i;
-
-	if (m->role != ROLE_VIEWER)
-		return;
-	op(rm->by_client, m->client, m);
-	for (i = 0; i < m->mine.n; i++) {
-		snprintf(key, sizeof(key), "%lld", m->mine.v[i]);
-		op(rm->by_qid, key, m);
-	}
-}
-
-void
-rooms_add_mine(struct member *m, long long id)
-{
-	char key[24];
-
-	if (!idset_add(&m->mine, id) || m->room == NULL || m->role != ROLE_VIEWER)
-		return;
-	snprintf(key, sizeof(key), "%lld", id);
-	mlist_add(m->room->by_qid, key, m);
-}
-
-void
-rooms_set_voted(struct member *m, long long id, int on)
-{
-	if (on)
-		idset_add(&m->voted, id);
-	else
-		idset_del(&m->voted, id);
-}
-
-static void
-add_mine_for_client(struct room *rm, const char *client, long long id)
-{
-	struct mlist *l = map_get(rm->by_client, client);
-	size_t i;
-
-	for (i = 0; l && i < l->n; i++)
-		rooms_add_mine(l->v[i], id);
-}
 
 static void
 subscribe(struct room *rm)
@@ -280,21 +164,28 @@ usable(const struct room *rm)
 	return rm->copy.ready && rm->sub == SUB_ON && !rm->loading;
 }
 
-/* Welcomes every waiting member, once the copy is usable. */
+static void on_serve(uv_idle_t *h);
+
+/* Welcomes the waiting members, once the copy is usable; the rest next turn. */
 static void
 serve_waiting(struct room *rm)
 {
 	struct member *m;
+	int n = 0;
 
 	if (!usable(rm))
 		return;
 	/* Joiners start from the state everyone else has been sent. */
-	if (rm->batch.n > 0)
+	if (rm->waiting && rm->batch.n > 0)
 		fanout_flush(rm);
 	while ((m = rm->waiting) != NULL) {
-		list_del(&rm->waiting, m);
+		if (n++ == WELCOMES_PER_TURN) {
+			uv_idle_start(&R.serve, on_serve);
+			return;
+		}
+		roster_list_del(&rm->waiting, m);
 		welcome_send(rm, m, 1);
-		list_add(&rm->live[m->role], m);
+		roster_list_add(&rm->live[m->role], m);
 		m->live = 1;
 		rm->count[m->role]++;
 		room_ops->live(m);
@@ -314,8 +205,8 @@ rooms_join(struct member *m, const char *id)
 	m->live = 0;
 	if (rm->nmembers++ == 0 || rm->waiting == NULL)
 		rm->waiting_since = now_ms();
-	list_add(&rm->waiting, m);
-	index_member(rm, m, 1);
+	roster_list_add(&rm->waiting, m);
+	roster_index(rm, m, 1);
 	subscribe(rm);
 	serve_waiting(rm);
 }
@@ -328,15 +219,27 @@ rooms_leave(struct member *m)
 	if (rm == NULL)
 		return;
 	if (m->live) {
-		list_del(&rm->live[m->role], m);
+		roster_list_del(&rm->live[m->role], m);
 		rm->count[m->role]--;
 	} else
-		list_del(&rm->waiting, m);
-	index_member(rm, m, 0);
+		roster_list_del(&rm->waiting, m);
+	roster_index(rm, m, 0);
 	m->room = NULL;
 	m->live = 0;
 	if (--rm->nmembers == 0)
 		rm->empty_since = now_ms();
+}
+
+void
+rooms_add_mine(struct member *m, long long id)
+{
+	roster_add_mine(m, id);
+}
+
+void
+rooms_set_voted(struct member *m, long long id, int on)
+{
+	roster_set_voted(m, id, on);
 }
 
 void
@@ -400,45 +303,6 @@ fail_members(struct room *rm, const char *code, const char *message)
 		fail_list(&rm->live[r], code, message);
 }
 
-/* ---- keys ---- */
-
-/* A member admitted with a key that was just replaced. */
-static int
-stale_key(const struct member *m, const struct event *ev)
-{
-	if (ev->by && strcmp(ev->by, m->client) == 0)
-		return 0;	/* the moderator who rotated them keeps working */
-	if (m->keykind == KEY_MODERATOR)
-		return m->keyver < ev->modver;
-	if (m->keykind == KEY_PRESENTER)
-		return m->keyver < ev->presver;
-	return 0;
-}
-
-static void
-close_stale_keys(struct room *rm, const struct event *ev)
-{
-	struct member *lists[ROLE_COUNT + 1], **victims = NULL, *m;
-	size_t n = 0, cap = 0, i, l;
-
-	for (l = 0; l < ROLE_COUNT; l++)
-		lists[l] = rm->live[l];
-	lists[ROLE_COUNT] = rm->waiting;
-	for (l = 0; l <= ROLE_COUNT; l++)
-		for (m = lists[l]; m; m = m->next)
-			if (stale_key(m, ev)) {
-				if (n == cap)
-					victims = xrealloc(victims, (cap = cap ? cap * 2 : 8) * sizeof(*victims));
-				victims[n++] = m;
-			}
-	for (i = 0; i < n; i++) {
-		rooms_leave(victims[i]);
-		room_ops->fail(victims[i], "auth_failed", "the room's keys were replaced", 4001,
-		    "keys rotated");
-	}
-	free(victims);
-}
-
 /* ---- events ---- */
 
 /* What an applied event changes for the room's members. */
@@ -454,11 +318,11 @@ on_applied(struct room *rm, struct event *ev)
 		snprintf(key, sizeof(key), "%lld", ev->qid);
 		l = map_get(rm->by_qid, key);
 		for (i = 0; l && i < l->n; i++)
-			rooms_add_mine(l->v[i], ev->into);
+			roster_add_mine(l->v[i], ev->into);
 	} else if (ev->op == EV_KEYS)
-		close_stale_keys(rm, ev);
+		roster_close_stale_keys(rm, ev);
 	if (ev->mine)
-		add_mine_for_client(rm, ev->mine, ev->qid);
+		roster_add_mine_for_client(rm, ev->mine, ev->qid);
 }
 
 /* Applies one event to the copy; 0, or -1 on a gap (a reload is started). */
@@ -517,7 +381,7 @@ catch_up(struct room *rm, uint64_t old_seq, int same_epoch)
 		struct event *ev = copy_event(&rm->copy, i);
 
 		if (ev->mine)
-			add_mine_for_client(rm, ev->mine, ev->qid);
+			roster_add_mine_for_client(rm, ev->mine, ev->qid);
 		fanout_add(rm, ev);
 	}
 }
@@ -659,6 +523,19 @@ rooms_on_sub_lost(void)
 	}
 }
 
+/* Another slice of welcomes, for every room with members still waiting. */
+static void
+on_serve(uv_idle_t *h)
+{
+	struct room *rm;
+	size_t pos = 0;
+
+	uv_idle_stop(h);
+	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL)
+		if (rm->waiting)
+			serve_waiting(rm);	/* restarts the idle handle if some remain */
+}
+
 /* ---- maintenance ---- */
 
 static void
@@ -702,6 +579,7 @@ rooms_init(uv_loop_t *loop, const struct config *cfg, const struct member_ops *o
 	fanout_init(loop);
 	uv_timer_init(loop, &R.maint);
 	uv_timer_start(&R.maint, on_maint, MAINT_MS, MAINT_MS);
+	uv_idle_init(loop, &R.serve);
 	return 0;
 }
 
@@ -713,6 +591,8 @@ rooms_shutdown(void)
 
 	uv_timer_stop(&R.maint);
 	uv_close((uv_handle_t *)&R.maint, NULL);
+	uv_idle_stop(&R.serve);
+	uv_close((uv_handle_t *)&R.serve, NULL);
 	fanout_shutdown();
 	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL)
 		room_free(rm);

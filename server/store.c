@@ -79,6 +79,7 @@ sync_metrics(void)
 	metrics.redis_timeouts[REDIS_TIMEOUT_REPLY] = s->timeouts_reply;
 	metrics.redis_timeouts[REDIS_TIMEOUT_WAIT] = s->timeouts_wait;
 	metrics.redis_cancelled = s->cancelled;
+	metrics.redis_waited = s->waited;
 }
 
 /* ---- scripts ---- */

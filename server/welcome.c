@@ -1,6 +1,13 @@
 /*
- * welcome: see welcome.h. The caches are valid for one seq of the copy and
- * rebuilt on the first welcome after it moves.
+ * welcome: see welcome.h. What is rendered once and shared, per role:
+ *   - the full welcome, valid for one seq of the copy and rebuilt on the
+ *     first welcome after it moves; for viewers it also records where each
+ *     question's bytes are (struct welcome_index), so a viewer's personal
+ *     welcome is the shared bytes with its own questions marked, spliced in
+ *     place, not a rendering of the whole room again;
+ *   - the missed events of a resume, for every member resuming from the
+ *     same seq to the same seq that has nothing of its own among them (after
+ *     a hub restart, that is the whole crowd).
  */
 #include "welcome.h"
 
@@ -13,6 +20,24 @@
 #include "room.h"
 #include "util.h"
 
+struct welcome_index {
+	size_t head;			/* bytes up to and including "questions":[ */
+	size_t n;
+	long long *id;
+	size_t *start, *end;		/* each question's bytes: [start, end) */
+};
+
+static void
+index_free(struct welcome_index *x)
+{
+	if (x == NULL)
+		return;
+	free(x->id);
+	free(x->start);
+	free(x->end);
+	free(x);
+}
+
 void
 welcome_drop_caches(struct room *rm)
 {
@@ -21,11 +46,11 @@ welcome_drop_caches(struct room *rm)
 	for (i = 0; i < ROLE_COUNT; i++) {
 		msg_unref(rm->welcome[i]);
 		rm->welcome[i] = NULL;
+		msg_unref(rm->resumed[i]);
+		rm->resumed[i] = NULL;
 	}
-	free(rm->ranked);
-	rm->ranked = NULL;
-	rm->nranked = 0;
-	rm->ranked_valid = 0;
+	index_free(rm->windex);
+	rm->windex = NULL;
 }
 
 static void
@@ -42,9 +67,10 @@ static struct msg *
 shared_welcome(struct room *rm, enum role role)
 {
 	enum view view = role_view(role);
+	struct welcome_index *x = NULL;
 	struct sbuf b = { 0 };
 	json_t **v;
-	size_t n;
+	size_t n, i;
 
 	if (rm->welcome[role] && rm->welcome_seq[role] == rm->copy.seq)
 		return rm->welcome[role];
@@ -52,7 +78,24 @@ shared_welcome(struct room *rm, enum role role)
 	v = copy_ranked(&rm->copy, view, &n);
 	sbuf_init(&b, 256 + n * 256);
 	render_welcome_head(&b, role, rm->copy.meta, rm->copy.epoch, rm->copy.seq, 0);
-	render_welcome_questions(&b, v, n, view, NULL, 0);
+	if (role == ROLE_VIEWER) {
+		index_free(rm->windex);
+		rm->windex = x = xcalloc(1, sizeof(*x));
+		x->head = b.len;
+		x->n = n;
+		x->id = xmalloc((n ? n : 1) * sizeof(*x->id));
+		x->start = xmalloc((n ? n : 1) * sizeof(*x->start));
+		x->end = xmalloc((n ? n : 1) * sizeof(*x->end));
+	}
+	for (i = 0; i < n; i++) {
+		if (x) {
+			x->id[i] = json_integer_value(json_object_get(v[i], "id"));
+			x->start[i] = b.len + (i > 0);
+		}
+		render_welcome_questions(&b, &v[i], 1, view, NULL, i);
+		if (x)
+			x->end[i] = b.len;
+	}
 	sbuf_adds(&b, "]}");
 	free(v);
 	rm->welcome[role] = msg_from_sbuf(&b);
@@ -61,25 +104,38 @@ shared_welcome(struct room *rm, enum role role)
 	return rm->welcome[role];
 }
 
-/* A viewer's welcome with its own questions and votes marked. */
+/* A viewer's welcome: the shared one, with its own questions and votes marked. */
 static void
 personal_welcome(struct room *rm, struct member *m)
 {
+	struct msg *shared = shared_welcome(rm, ROLE_VIEWER);
+	const struct welcome_index *x = rm->windex;
+	const char *data = (const char *)shared->data;
 	struct marks who = { &m->mine, &m->voted };
 	struct sbuf b = { 0 };
 	size_t i, k;
 
-	if (!rm->ranked_valid || rm->ranked_seq != rm->copy.seq) {
-		free(rm->ranked);
-		rm->ranked = copy_ranked(&rm->copy, VIEW_PUBLIC, &rm->nranked);
-		rm->ranked_seq = rm->copy.seq;
-		rm->ranked_valid = 1;
+	sbuf_init(&b, shared->len + 64 * (m->mine.n + m->voted.n) + 256);
+	sbuf_add(&b, data, x->head);
+	for (i = 0; i < x->n; i++) {
+		int mine = idset_has(&m->mine, x->id[i]), voted = idset_has(&m->voted, x->id[i]);
+
+		if (i > 0)
+			sbuf_addc(&b, ',');
+		if (!mine && !voted) {
+			sbuf_add(&b, data + x->start[i], x->end[i] - x->start[i]);
+			continue;
+		}
+		/* Its closing brace last: the marks go before it, as proto_write_question() puts them. */
+		sbuf_add(&b, data + x->start[i], x->end[i] - x->start[i] - 1);
+		if (mine)
+			sbuf_adds(&b, ",\"mine\":true");
+		if (voted)
+			sbuf_adds(&b, ",\"voted\":true");
+		sbuf_addc(&b, '}');
 	}
-	sbuf_init(&b, 256 + rm->nranked * 256);
-	render_welcome_head(&b, ROLE_VIEWER, rm->copy.meta, rm->copy.epoch, rm->copy.seq, 0);
-	render_welcome_questions(&b, rm->ranked, rm->nranked, VIEW_PUBLIC, &who, 0);
 	/* The client's own questions that the public does not see. */
-	for (i = 0, k = rm->nranked; i < m->mine.n; i++) {
+	for (i = 0, k = x->n; i < m->mine.n; i++) {
 		json_t *q = copy_question(&rm->copy, m->mine.v[i]);
 
 		if (q == NULL || proto_status_public(json_string_value(json_object_get(q, "status"))))
@@ -91,6 +147,60 @@ personal_welcome(struct room *rm, struct member *m)
 	sbuf_free(&b);
 }
 
+/* 1 if an event among evs concerns one of the viewer's own questions or votes. */
+static int
+touches(const struct member *m, struct event *const *evs, size_t n)
+{
+	size_t i;
+
+	if (m->role != ROLE_VIEWER || (m->mine.n == 0 && m->voted.n == 0))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((evs[i]->op == EV_UPSERT || evs[i]->op == EV_REMOVE) &&
+		    (idset_has(&m->mine, evs[i]->qid) || idset_has(&m->voted, evs[i]->qid)))
+			return 1;
+	return 0;
+}
+
+/* welcome resumed:true, then the events after `from`, rendered for m. */
+static void
+resume(struct room *rm, struct member *m, long from)
+{
+	const struct copy *c = &rm->copy;
+	size_t n = c->ring_len - (size_t)from, i;
+	struct event **evs = xmalloc((n ? n : 1) * sizeof(*evs));
+	struct marks who = { &m->mine, &m->voted };
+	struct sbuf b = { 0 };
+	int own;
+
+	for (i = 0; i < n; i++)
+		evs[i] = copy_event(c, (size_t)from + i);
+	sbuf_init(&b, 512);
+	render_welcome_head(&b, m->role, c->meta, c->epoch, c->seq, 1);
+	send_json(m, &b);
+	sbuf_reset(&b);
+	own = touches(m, evs, n);
+	if (n == 0) {
+		/* Up to date: nothing more. */
+	} else if (!own && rm->resumed[m->role] && rm->resumed_from[m->role] == (uint64_t)m->resume_seq &&
+	    rm->resumed_to[m->role] == c->seq) {
+		room_ops->send(m, rm->resumed[m->role]);
+	} else if (render_events(&b, evs, n, role_view(m->role), own ? &who : NULL, (long long)c->seq) > 0) {
+		struct msg *msg = msg_from_sbuf(&b);
+
+		if (!own) {
+			msg_unref(rm->resumed[m->role]);
+			rm->resumed[m->role] = msg_ref(msg);
+			rm->resumed_from[m->role] = (uint64_t)m->resume_seq;
+			rm->resumed_to[m->role] = c->seq;
+		}
+		room_ops->send(m, msg);
+		msg_unref(msg);
+	}
+	sbuf_free(&b);
+	free(evs);
+}
+
 void
 welcome_send(struct room *rm, struct member *m, int allow_resume)
 {
@@ -100,22 +210,7 @@ welcome_send(struct room *rm, struct member *m, int allow_resume)
 	if (allow_resume && m->resume && strcmp(m->epoch, c->epoch) == 0 &&
 	    (uint64_t)m->resume_seq <= c->seq &&
 	    (from = copy_after(c, (uint64_t)m->resume_seq)) >= 0) {
-		struct marks who = { &m->mine, &m->voted };
-		struct sbuf b = { 0 };
-		size_t n = c->ring_len - (size_t)from, i;
-		struct event **evs = xmalloc((n ? n : 1) * sizeof(*evs));
-
-		for (i = 0; i < n; i++)
-			evs[i] = copy_event(c, (size_t)from + i);
-		sbuf_init(&b, 512);
-		render_welcome_head(&b, m->role, c->meta, c->epoch, c->seq, 1);
-		send_json(m, &b);
-		sbuf_reset(&b);
-		if (n > 0 && render_events(&b, evs, n, role_view(m->role),
-		    m->role == ROLE_VIEWER ? &who : NULL, (long long)c->seq) > 0)
-			send_json(m, &b);
-		sbuf_free(&b);
-		free(evs);
+		resume(rm, m, from);
 		return;
 	}
 	if (m->role == ROLE_VIEWER && (m->mine.n > 0 || m->voted.n > 0))

@@ -54,7 +54,8 @@ static struct {
 	int port;
 	uv_poll_t listen_poll;
 	uv_timer_t keepalive;		/* session_keepalive() sweeps */
-	int fd_cap;			/* a connection whose descriptor reaches this is refused */
+	int ws_cap;			/* a WebSocket upgrade on a descriptor from here on is refused */
+	int fd_cap;			/* a connection on a descriptor from here on is closed at accept */
 	int spare_fd;			/* given up to accept-and-close when out of descriptors */
 	uint64_t refused_logged;
 } W;
@@ -168,6 +169,10 @@ filter(struct lws *wsi, struct ws_conn *c)
 		log_info("ws: refused %s: over %d connections", c->ip, W.cfg->conns_per_ip);
 		return -1;
 	}
+	if ((int)lws_get_socket_fd(wsi) >= W.ws_cap) {
+		metrics.refused_files[REFUSED_AT_UPGRADE]++;
+		return -1;
+	}
 	return 0;
 }
 
@@ -272,10 +277,15 @@ lws_to_log(int level, const char *line)
  */
 #define ACCEPT_PER_TURN 128
 /*
- * Descriptors kept free for everything but connections (Redis, files,
- * lws's own): a connection that would take one of them is refused.
+ * The open-files limit is met by refusing early and cleanly: the last
+ * WS_RESERVE descriptors (a quarter of the limit when that is less) are
+ * kept from WebSockets, so health checks, metrics, pages and Redis still
+ * have some (a WebSocket upgrade there is refused: the page tries again
+ * later); the last FD_RESERVE are kept from every connection, which is
+ * then closed at accept.
  */
-#define FD_RESERVE 256
+#define WS_RESERVE 256
+#define FD_RESERVE 32
 
 /* Binds host:port (every interface, IPv6 and IPv4, when host is NULL). */
 static int
@@ -329,9 +339,9 @@ refuse(int fd, const char *why)
 
 	if (fd >= 0)
 		close(fd);
-	metrics.accepts_refused_files++;
+	metrics.refused_files[REFUSED_AT_ACCEPT]++;
 	if (now - W.refused_logged > 10000) {
-		log_warn("ws: refusing connections: %s (limit %d descriptors)", why, W.fd_cap);
+		log_warn("ws: refusing connections: %s (descriptor %d of %d)", why, fd, W.fd_cap);
 		W.refused_logged = now;
 	}
 }
@@ -386,8 +396,13 @@ listen_start(uv_loop_t *loop)
 	W.listen_fd = listen_socket(W.cfg->host, W.cfg->port);
 	if (W.listen_fd < 0)
 		return -1;
-	W.fd_cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur > 2 * FD_RESERVE ? (int)rl.rlim_cur - FD_RESERVE : 1 << 30;
+	W.fd_cap = W.ws_cap = 1 << 30;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1u << 30)) {
+		int lim = (int)rl.rlim_cur;
+
+		W.fd_cap = lim - (lim / 8 < FD_RESERVE ? lim / 8 : FD_RESERVE);
+		W.ws_cap = lim - (lim / 4 < WS_RESERVE ? lim / 4 : WS_RESERVE);
+	}
 	W.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (getsockname(W.listen_fd, (struct sockaddr *)&ss, &sl) == 0)
 		W.port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :

@@ -27,7 +27,7 @@ try {
     console.log(`${r.line} run=${run}/${RUNS} all_welcomed_after=${last.toFixed(2)}s ` +
       `(${r.welcomed}/${VIEWERS}) redis_reconnects=${await m('surak_redis_reconnects_total')} ` +
       `reply_timeouts=${await m('surak_redis_timeouts_total{cause="reply"}')} ` +
-      `refused_at_accept=${await m('surak_accepts_refused_total')} ` +
+      `refused_near_file_limit=${await m('surak_refused_files_total{at="upgrade"}') + await m('surak_refused_files_total{at="accept"}')} ` +
       `loop_lag_over_250ms=${(await m('surak_loop_lag_seconds_count')) - (await m('surak_loop_lag_seconds_bucket{le="0.25"}'))}`);
   }
   console.log(`join summary: ${times.length} runs, ${times.filter((t) => t <= 5).length} within 5 s, ` +

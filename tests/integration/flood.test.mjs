@@ -125,6 +125,42 @@ test('connection flood: WebSockets per address are capped, other addresses and v
     `${many.length} from 50 others; a normal viewer served meanwhile`);
 });
 
+test('open-files limit: connections past it are refused at once, the hub stays healthy and takes new ones when there is room', async () => {
+  // ulimit -n 600: WebSockets refused from descriptor 450 on, anything from 525 on.
+  const small = await Hub.start(redis, { fileLimit: 600, args: ['--conns-per-ip', '1000'] });
+  try {
+    const open = (localAddress) => new Promise((resolve) => {
+      const ws = new WebSocket(small.wsUrl, 'qa.v1', { localAddress });
+      ws.on('open', () => resolve({ ws, ok: true }));
+      ws.on('unexpected-response', () => resolve({ ws, ok: false }));
+      ws.on('error', () => resolve({ ws, ok: false }));
+    });
+    const all = [];
+    for (let a = 100; a < 106; a++) all.push(...await Promise.all(Array.from({ length: 100 }, () => open(`127.0.0.${a}`))));
+    const ok = all.filter((c) => c.ok).length;
+    // The reserve still serves health checks and metrics while WebSockets are refused.
+    assert.equal((await fetch(small.url + '/healthz')).status, 200);
+    const refused = await small.metric('surak_refused_files_total{at="upgrade"}');
+    assert.ok(ok >= 400 && ok < 460, `${ok} of 600 let in`);
+    assert.ok(refused >= 600 - ok - 10, `${refused} upgrades refused, ${ok} let in`);
+    for (const c of all) c.ws.terminate();
+    // Room again: a viewer gets in and is welcomed.
+    await waitUntil('a viewer let in after the crowd left', async () => {
+      try {
+        const v = await Client.connect(small, viewerHello('flood'));
+        v.close();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 10000, 100);
+    console.log(`open-files limit: ${ok} of 600 connections let in under ulimit -n 600, ` +
+      `${refused} WebSocket upgrades refused; /healthz answered throughout, a viewer served after`);
+  } finally {
+    await small.stop();
+  }
+});
+
 test('keepalive: a silent viewer is pinged; one that never answers is let go, one that does stays', async () => {
   const watch = (autoPong) => new Promise((resolve, reject) => {
     const ws = new WebSocket(hub.wsUrl, 'qa.v1', { autoPong, localAddress: '127.0.0.13' });

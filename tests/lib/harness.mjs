@@ -149,7 +149,11 @@ export class Hub {
     const fd = openSync(this.logFile, 'a');
     const args = ['--port', String(this.port), '--redis', this.redisUrl,
       '--web', join(ROOT, 'web'), ...(this.opts.args || [])];
-    this.proc = spawn(this.opts.bin || HUB_BIN, args, {
+    // opts.fileLimit: the hub runs with that open-files limit (prlimit execs it: same pid).
+    const [cmd, argv] = this.opts.fileLimit
+      ? ['prlimit', [`--nofile=${this.opts.fileLimit}:${this.opts.fileLimit}`, this.opts.bin || HUB_BIN, ...args]]
+      : [this.opts.bin || HUB_BIN, args];
+    this.proc = spawn(cmd, argv, {
       stdio: ['ignore', fd, fd],
       env: {
         ...process.env,
