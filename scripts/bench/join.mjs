@@ -6,7 +6,7 @@
 // counted from the first connection, and the hub's Redis and accept
 // counters from /metrics.
 //   VIEWERS=19000 SECONDS=2 RUNS=10
-import { Redis, startHub, benchRoom, load, procsFor } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, procsFor, cpuMeter } from './lib.mjs';
 
 const VIEWERS = Number(process.env.VIEWERS || 19000);
 const SECONDS = Number(process.env.SECONDS || 2);
@@ -19,12 +19,15 @@ try {
   const room = await benchRoom(hub, 'crowd', 1000, 200);
   for (let run = 1; run <= RUNS; run++) {
     await hub.restart();
+    const redisCpu = cpuMeter([redis.proc.pid]);
     const r = await load('join', ['--port', hub.port, '--room', room.id, '--viewers', VIEWERS,
       '--rate', Math.ceil(VIEWERS / SECONDS), '--procs', procsFor(VIEWERS), '--duration', 60]);
     const last = (r.last_rt_us - r.start_rt_us) / 1e6;
+    const redisUs = redisCpu() * 1e6 / VIEWERS;
     const m = async (name) => hub.metric(name);
     times.push(r.welcomed === VIEWERS ? last : Infinity);
     console.log(`${r.line} run=${run}/${RUNS} all_welcomed_after=${last.toFixed(2)}s ` +
+      `redis_cpu=${redisUs.toFixed(0)}us/viewer ` +
       `(${r.welcomed}/${VIEWERS}) redis_reconnects=${await m('surak_redis_reconnects_total')} ` +
       `reply_timeouts=${await m('surak_redis_timeouts_total{cause="reply"}')} ` +
       `refused_near_file_limit=${await m('surak_refused_files_total{at="upgrade"}') + await m('surak_refused_files_total{at="accept"}')} ` +
