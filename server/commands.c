@@ -35,6 +35,9 @@ static void cmd_ban(struct session *s, const struct cmd *c);
 static void cmd_room(struct session *s, const struct cmd *c);
 static void cmd_variants(struct session *s, const struct cmd *c);
 static void cmd_rotate(struct session *s, const struct cmd *c);
+static void cmd_page(struct session *s, const struct cmd *c);
+
+#define PAGES_PER_SECOND 20	/* page commands one session may send a second */
 
 /* Which roles may send each command, and what a refused one is told. */
 static const struct {
@@ -52,6 +55,8 @@ static const struct {
 	[CMD_ROOM] = { ROLE_BIT(ROLE_MODERATOR), cmd_room, "only moderators may do this" },
 	[CMD_VARIANTS] = { ROLE_BIT(ROLE_MODERATOR), cmd_variants, "only moderators may do this" },
 	[CMD_ROTATE] = { ROLE_BIT(ROLE_MODERATOR), cmd_rotate, "only moderators may do this" },
+	[CMD_PAGE] = { ROLE_BIT(ROLE_VIEWER) | ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
+	    cmd_page, "" },
 };
 
 /* Which roles may take each moderation action (moderators may take all). */
@@ -301,6 +306,37 @@ cmd_rotate(struct session *s, const struct cmd *c)
 	if (k->pres[0])
 		auth_hash(k->pres, strlen(k->pres), preshash);
 	pending_run(p, SCRIPT_ROTATE, args, on_rotated);
+}
+
+/* ---- page: more questions, from the room's copy (no Redis) ---- */
+
+static void
+cmd_page(struct session *s, const struct cmd *c)
+{
+	uint64_t second = now_ms() / 1000;
+	struct sbuf b = { 0 };
+
+	if (second != s->page_second) {
+		s->page_second = second;
+		s->pages = 0;
+	}
+	if (++s->pages > PAGES_PER_SECOND) {
+		session_error(s, c->rid, "rate_limited", "too many pages, wait a little", 1000);
+		return;
+	}
+	sbuf_init(&b, 16384);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, c->rid);
+	sbuf_printf(&b, ",\"sort\":\"%s\",\"offset\":%lld,", c->sort_new ? "new" : "top", c->offset);
+	if (rooms_page(&s->m, c->sort_new, (size_t)c->offset, (size_t)c->limit, &b) < 0) {
+		sbuf_free(&b);
+		session_error(s, c->rid, "unavailable", "the room is not loaded yet; try again", 500);
+		return;
+	}
+	sbuf_addc(&b, '}');
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
 }
 
 /* ---- dispatch ---- */

@@ -183,8 +183,22 @@ rank_cmp(const void *a, const void *b)
 	return ia < ib ? -1 : ia > ib;
 }
 
-json_t **
-copy_ranked(const struct copy *c, enum view view, size_t *n)
+static int
+newest_cmp(const void *a, const void *b)
+{
+	const json_t *qa = *(json_t *const *)a, *qb = *(json_t *const *)b;
+	long long ca = json_integer_value(json_object_get(qa, "created"));
+	long long cb = json_integer_value(json_object_get(qb, "created"));
+	long long ia = json_integer_value(json_object_get(qa, "id"));
+	long long ib = json_integer_value(json_object_get(qb, "id"));
+
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	return ia > ib ? -1 : ia < ib;
+}
+
+static json_t **
+sorted(const struct copy *c, enum view view, size_t *n, int (*cmp)(const void *, const void *))
 {
 	size_t cap = json_object_size(c->qs), k = 0;
 	json_t **v = xmalloc((cap ? cap : 1) * sizeof(*v));
@@ -196,7 +210,19 @@ copy_ranked(const struct copy *c, enum view view, size_t *n)
 		    proto_status_public(json_string_value(json_object_get(q, "status"))))
 			v[k++] = q;
 	}
-	qsort(v, k, sizeof(*v), rank_cmp);
+	qsort(v, k, sizeof(*v), cmp);
 	*n = k;
 	return v;
+}
+
+json_t **
+copy_ranked(const struct copy *c, enum view view, size_t *n)
+{
+	return sorted(c, view, n, rank_cmp);
+}
+
+json_t **
+copy_newest(const struct copy *c, enum view view, size_t *n)
+{
+	return sorted(c, view, n, newest_cmp);
 }

@@ -60,5 +60,7 @@ struct event *copy_event(const struct copy *c, size_t i);
 json_t *copy_question(const struct copy *c, long long id);
 /* Questions `view` sees, in rank order (higher score, then lower id); the caller frees the array. */
 json_t **copy_ranked(const struct copy *c, enum view view, size_t *n);
+/* The same, newest first (later created, then higher id). */
+json_t **copy_newest(const struct copy *c, enum view view, size_t *n);
 
 #endif

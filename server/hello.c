@@ -267,6 +267,7 @@ cmd_hello(struct session *s, struct cmd *c)
 	s->m.resume = c->resume;
 	memcpy(s->m.epoch, c->epoch, sizeof(s->m.epoch));
 	s->m.resume_seq = c->resume_seq;
+	s->m.partial = c->partial;
 	s->state = SS_HELLO;
 	session_pause_rx(s, 1);
 	p = pending_new(s, c);

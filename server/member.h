@@ -31,6 +31,7 @@ struct member {
 	int resume;			/* hello's resume point, if any */
 	char epoch[PROTO_ID_LEN + 1];
 	long long resume_seq;
+	int partial;			/* a bounded welcome, the rest paged */
 
 	/* owned by the room modules */
 	struct room *room;		/* from rooms_join() to rooms_leave() */

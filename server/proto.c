@@ -22,6 +22,7 @@ static const char *const type_names[CMD_COUNT] = {
 	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",
 	[CMD_MODERATE] = "moderate", [CMD_BAN] = "ban", [CMD_ROOM] = "room",
 	[CMD_SIMILAR] = "similar", [CMD_VARIANTS] = "variants", [CMD_ROTATE] = "rotate_keys",
+	[CMD_PAGE] = "page",
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
@@ -237,6 +238,31 @@ parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
 			return -1;
 		c->resume = 1;
 	}
+	if (get_bool(o, "partial", &c->partial, e) < 0)
+		return -1;
+	c->partial = c->partial == 1;
+	return 0;
+}
+
+static int
+parse_page(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	const char *s = "top";
+	size_t n;
+	int r = get_str(o, "sort", 0, &s, &n, e);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 && strcmp(s, "top") != 0 && strcmp(s, "new") != 0)
+		return fail(e, "bad_request", "'sort' is top or new");
+	c->sort_new = r == 0 && strcmp(s, "new") == 0;
+	if (json_object_get(o, "offset") != NULL && get_int(o, "offset", 0, &c->offset, e) < 0)
+		return -1;
+	c->limit = 50;
+	if (json_object_get(o, "limit") != NULL && get_int(o, "limit", 1, &c->limit, e) < 0)
+		return -1;
+	if (c->limit > PROTO_PAGE_MAX)
+		return fail(e, "bad_request", "'limit' is at most %d", PROTO_PAGE_MAX);
 	return 0;
 }
 
@@ -388,6 +414,9 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 			r = fail(e, "bad_request", "'which' is moderator, presenter or both");
 		break;
 	}
+	case CMD_PAGE:
+		r = parse_page(o, c, e);
+		break;
 	case CMD_COUNT:
 		break;
 	}

@@ -21,12 +21,14 @@ struct sbuf;
 #define PROTO_MAX_RID 64
 #define PROTO_MAX_KEY 128
 #define PROTO_ID_LEN 64		/* room ids and client ids */
+#define PROTO_PAGE_MAX 200	/* questions in one page */
 
 enum cmd_type {
 	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,
 	CMD_SIMILAR,	/* Surak's additions: approved questions like a draft, */
 	CMD_VARIANTS,	/* every variant of a question (moderators), */
 	CMD_ROTATE,	/* new keys for the room (moderators) */
+	CMD_PAGE,	/* more questions after a partial welcome */
 	CMD_COUNT
 };
 
@@ -46,6 +48,10 @@ struct cmd {
 	int resume;
 	char epoch[PROTO_ID_LEN + 1];
 	long long resume_seq;
+	int partial;		/* hello: a bounded welcome, the rest paged */
+	/* page */
+	int sort_new;		/* 0: by rank ("top"), 1: newest first ("new") */
+	long long offset, limit;
 	/* ask (text, name), similar and moderate edit (text), room (title); cleaned, owned */
 	char *text;
 	char *name;

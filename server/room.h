@@ -62,6 +62,11 @@ struct room {
 	struct welcome_index *windex;	/* where each question is in the viewers' shared welcome */
 	struct msg *resumed[ROLE_COUNT];	/* the missed events from resumed_from to welcome_seq */
 	uint64_t resumed_from[ROLE_COUNT], resumed_to[ROLE_COUNT];
+	struct msg *partial[ROLE_COUNT];	/* shared bounded welcomes, valid at partial_seq */
+	uint64_t partial_seq[ROLE_COUNT];
+	json_t **order[2];		/* public questions by rank, and newest first, valid at order_seq */
+	size_t norder[2];
+	uint64_t order_seq[2];
 
 	/* presence (presence.c) */
 	uint64_t presence_at;

@@ -275,6 +275,15 @@ rooms_write_question(struct member *m, long long id, struct sbuf *out)
 	return 0;
 }
 
+int
+rooms_page(struct member *m, int newest, size_t offset, size_t limit, struct sbuf *out)
+{
+	if (m->room == NULL || !m->room->copy.ready)
+		return -1;
+	welcome_page(m->room, m, newest, offset, limit, out);
+	return 0;
+}
+
 size_t
 rooms_count(void)
 {

@@ -52,6 +52,12 @@ int rooms_resync(struct member *m);
  */
 int rooms_write_question(struct member *m, long long id, struct sbuf *out);
 
+/*
+ * A page of the questions m may see (welcome.h, welcome_page()); -1 if m
+ * is in no room yet.
+ */
+int rooms_page(struct member *m, int newest, size_t offset, size_t limit, struct sbuf *out);
+
 /* Rooms with members on this hub, for /metrics and /healthz. */
 size_t rooms_count(void);
 

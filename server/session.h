@@ -57,6 +57,10 @@ struct session {
 	int ping_due;		/* a ping waits for WRITEABLE */
 	uint64_t hello_by;	/* ms: closed if still without hello then */
 	int write_failed;	/* a direct write failed: close at WRITEABLE */
+
+	/* pages asked for in the current second (served from memory, but not without bound) */
+	uint64_t page_second;
+	unsigned pages;
 };
 
 /* Called with every complete, valid UTF-8 text frame of a session. */

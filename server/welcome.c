@@ -48,6 +48,13 @@ welcome_drop_caches(struct room *rm)
 		rm->welcome[i] = NULL;
 		msg_unref(rm->resumed[i]);
 		rm->resumed[i] = NULL;
+		msg_unref(rm->partial[i]);
+		rm->partial[i] = NULL;
+	}
+	for (i = 0; i < 2; i++) {
+		free(rm->order[i]);
+		rm->order[i] = NULL;
+		rm->norder[i] = 0;
 	}
 	index_free(rm->windex);
 	rm->windex = NULL;
@@ -147,6 +154,129 @@ personal_welcome(struct room *rm, struct member *m)
 	sbuf_free(&b);
 }
 
+/* ---- partial welcomes and pages ---- */
+
+#define WELCOME_BUDGET (60 * 1024)	/* bytes of questions in a partial welcome */
+
+/* The public questions by rank (0) or newest first (1), at the copy's seq. */
+static json_t **
+order(struct room *rm, int newest, size_t *n)
+{
+	if (rm->order[newest] == NULL || rm->order_seq[newest] != rm->copy.seq) {
+		free(rm->order[newest]);
+		rm->order[newest] = newest ? copy_newest(&rm->copy, VIEW_PUBLIC, &rm->norder[newest]) :
+		    copy_ranked(&rm->copy, VIEW_PUBLIC, &rm->norder[newest]);
+		rm->order_seq[newest] = rm->copy.seq;
+	}
+	*n = rm->norder[newest];
+	return rm->order[newest];
+}
+
+static long long
+qid(const json_t *q)
+{
+	return json_integer_value(json_object_get(q, "id"));
+}
+
+/* Writes q unless it was written already; returns 1 if written. */
+static int
+add_once(struct sbuf *b, json_t *q, const struct marks *who, struct idset *done, size_t *k)
+{
+	if (q == NULL || !idset_add(done, qid(q)))
+		return 0;
+	render_welcome_questions(b, &q, 1, VIEW_PUBLIC, who, (*k)++);
+	return 1;
+}
+
+/*
+ * The questions of a partial welcome for m (NULL: shared by everyone of a
+ * role with nothing personal), after the head.
+ */
+static void
+partial_questions(struct room *rm, struct member *m, struct sbuf *b)
+{
+	struct marks who = { m ? &m->mine : NULL, m ? &m->voted : NULL };
+	const struct marks *w = m ? &who : NULL;
+	struct idset done = { 0 };
+	size_t ntop, nnew, i, k = 0, start = b->len;
+	json_t **top = order(rm, 0, &ntop), **nw = order(rm, 1, &nnew);
+	json_t *q;
+
+	/* The question on air, wherever it ranks. */
+	for (i = 0; i < ntop; i++)
+		if (json_is_true(json_object_get(top[i], "featured"))) {
+			add_once(b, top[i], w, &done, &k);
+			break;
+		}
+	/* The viewer's own, public or not. */
+	for (i = 0; m && i < m->mine.n; i++) {
+		q = copy_question(&rm->copy, m->mine.v[i]);
+		if (q && (proto_status_public(json_string_value(json_object_get(q, "status"))) ||
+		    m->role == ROLE_VIEWER))
+			add_once(b, q, w, &done, &k);
+	}
+	/* The top and the newest in turn, while the budget lasts. */
+	for (i = 0; (i < ntop || i < nnew) && b->len - start < WELCOME_BUDGET; i++) {
+		if (i < ntop)
+			add_once(b, top[i], w, &done, &k);
+		if (i < nnew && b->len - start < WELCOME_BUDGET)
+			add_once(b, nw[i], w, &done, &k);
+	}
+	/* How far each order is in the welcome without a hole: pages go on from there. */
+	for (i = 0; i < ntop && idset_has(&done, qid(top[i])); i++)
+		;
+	sbuf_printf(b, "],\"partial\":{\"total\":%zu,\"top\":%zu,", ntop, i);
+	for (i = 0; i < nnew && idset_has(&done, qid(nw[i])); i++)
+		;
+	sbuf_printf(b, "\"new\":%zu}}", i);
+	idset_free(&done);
+}
+
+static void
+partial_welcome(struct room *rm, struct member *m)
+{
+	int personal = m->role == ROLE_VIEWER && (m->mine.n > 0 || m->voted.n > 0);
+	struct sbuf b = { 0 };
+
+	if (!personal && rm->partial[m->role] && rm->partial_seq[m->role] == rm->copy.seq) {
+		room_ops->send(m, rm->partial[m->role]);
+		return;
+	}
+	sbuf_init(&b, WELCOME_BUDGET + 4096);
+	render_welcome_head(&b, m->role, rm->copy.meta, rm->copy.epoch, rm->copy.seq, 0);
+	partial_questions(rm, personal ? m : NULL, &b);
+	if (personal) {
+		send_json(m, &b);
+	} else {
+		msg_unref(rm->partial[m->role]);
+		rm->partial[m->role] = msg_from_sbuf(&b);
+		rm->partial_seq[m->role] = rm->copy.seq;
+		room_ops->send(m, rm->partial[m->role]);
+	}
+	sbuf_free(&b);
+}
+
+void
+welcome_page(struct room *rm, struct member *m, int newest, size_t offset, size_t limit,
+    struct sbuf *out)
+{
+	struct marks who = { &m->mine, &m->voted };
+	enum view view = role_view(m->role);
+	size_t n, i, k = 0;
+	json_t **v;
+
+	if (view == VIEW_FULL)
+		v = newest ? copy_newest(&rm->copy, VIEW_FULL, &n) : copy_ranked(&rm->copy, VIEW_FULL, &n);
+	else
+		v = order(rm, newest, &n);
+	sbuf_adds(out, "\"questions\":[");
+	for (i = offset; i < n && i < offset + limit; i++)
+		render_welcome_questions(out, &v[i], 1, view, m->role == ROLE_VIEWER ? &who : NULL, k++);
+	sbuf_printf(out, "],\"total\":%zu", n);
+	if (view == VIEW_FULL)
+		free(v);
+}
+
 /* 1 if an event among evs concerns one of the viewer's own questions or votes. */
 static int
 touches(const struct member *m, struct event *const *evs, size_t n)
@@ -213,7 +343,9 @@ welcome_send(struct room *rm, struct member *m, int allow_resume)
 		resume(rm, m, from);
 		return;
 	}
-	if (m->role == ROLE_VIEWER && (m->mine.n > 0 || m->voted.n > 0))
+	if (m->partial && role_view(m->role) == VIEW_PUBLIC)
+		partial_welcome(rm, m);
+	else if (m->role == ROLE_VIEWER && (m->mine.n > 0 || m->voted.n > 0))
 		personal_welcome(rm, m);
 	else
 		room_ops->send(m, shared_welcome(rm, m->role));

@@ -4,6 +4,11 @@
 // a command sent while offline waits in a queue (kept in sessionStorage)
 // and is sent on reconnect with the same rid, so it is neither lost nor
 // applied twice.
+//
+// 'change' is dispatched at most once per animation frame, however many
+// events arrived, with detail.ids: the ids of the questions that changed
+// (null: anything may have, after a welcome). With `partial`, the hub
+// sends a bounded welcome and page() brings more (docs/PROTOCOL.md).
 
 const STORE = window.sessionStorage;
 
@@ -35,11 +40,16 @@ function newRid() {
 }
 
 export class Client extends EventTarget {
-  constructor({ room, role, key = null }) {
+  constructor({ room, role, key = null, partial = false }) {
     super();
     this.room = room;
     this.role = role;
     this.key = key;
+    this.partial = partial;
+    this.paging = null;	// after a partial welcome: { total, top, new } (how far each order is loaded)
+    this.changedIds = new Set();
+    this.changedAll = false;
+    this.frame = 0;
     this.client = clientId();
     this.questions = new Map();
     this.roomInfo = null;
@@ -80,6 +90,7 @@ export class Client extends EventTarget {
     ws.onopen = () => {
       const hello = { type: 'hello', room: this.room, role: this.role, client: this.client };
       if (this.key) hello.key = this.key;
+      if (this.partial) hello.partial = true;
       if (this.epoch) hello.resume = { epoch: this.epoch, seq: this.seq };
       ws.send(JSON.stringify(hello));
     };
@@ -131,10 +142,12 @@ export class Client extends EventTarget {
           ? { mine: old.mine, voted: old.voted, ...q } : q);
       }
     }
+    if (!m.resumed) this.paging = m.partial ? { ...m.partial } : null;
     this.epoch = m.epoch;
     this.seq = m.seq;
     this.roomInfo = m.room;
     this.backoff = 500;
+    this.changedAll = true;
     this.setState('live');
     this.flushQueue();
     this.changed();
@@ -142,6 +155,7 @@ export class Client extends EventTarget {
 
   applyEvent(e) {
     if (e.seq) this.seq = Math.max(this.seq, e.seq);
+    if (e.op === 'upsert' || e.op === 'remove') this.changedIds.add(e.op === 'upsert' ? e.q.id : e.id);
     if (e.op === 'upsert') {
       const prev = this.questions.get(e.q.id);
       const q = { ...e.q };
@@ -155,15 +169,63 @@ export class Client extends EventTarget {
       this.questions.delete(e.id);
       if (prev && prev.mine && e.into) {
         const t = this.questions.get(e.into);
-        if (t) t.mine = true;
+        if (t) {
+          t.mine = true;
+          this.changedIds.add(e.into);
+        }
       }
     } else if (e.op === 'room') {
       this.roomInfo = e.room;
     }
   }
 
+  // Marks a question changed outside an event (the pages' own optimistic updates).
+  touch(id) {
+    this.changedIds.add(id);
+    this.changed();
+  }
+
+  // One 'change' per animation frame, with what changed since the last.
   changed() {
-    this.dispatchEvent(new CustomEvent('change'));
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const ids = this.changedAll ? null : this.changedIds;
+      this.changedIds = new Set();
+      this.changedAll = false;
+      this.dispatchEvent(new CustomEvent('change', { detail: { ids } }));
+    });
+  }
+
+  // After a partial welcome: loads the next page in `sort` ('top' or 'new');
+  // resolves with the number of questions it brought, 0 when none are left.
+  async page(sort, limit = 100) {
+    const p = this.paging;
+    if (!p || p[sort] >= p.total || this.state !== 'live') return 0;
+    if (p.loading?.[sort]) return p.loading[sort];
+    p.loading = p.loading || {};
+    p.loading[sort] = (async () => {
+      try {
+        const ack = await this.request({ type: 'page', sort, offset: p[sort], limit });
+        if (this.paging !== p) return 0;	/* a new welcome came meanwhile */
+        for (const q of ack.questions) {
+          const prev = this.questions.get(q.id);
+          this.questions.set(q.id, prev ? { mine: prev.mine, voted: prev.voted, ...q } : q);
+          this.changedIds.add(q.id);
+        }
+        p[sort] = Math.max(p[sort], ack.offset + ack.questions.length);
+        p.total = ack.total;
+        this.changed();
+        return ack.questions.length;
+      } finally {
+        delete p.loading[sort];
+      }
+    })();
+    return p.loading[sort];
+  }
+
+  hasMore(sort) {
+    return !!this.paging && this.paging[sort] < this.paging.total;
   }
 
   onReply(m) {
@@ -191,6 +253,7 @@ export class Client extends EventTarget {
       // applied reach that change (ack.seq) or go past it: an ack can
       // arrive after the event of a later change by someone else.
       if (m.q) {
+        this.changedIds.add(m.q.id);
         const prev = this.questions.get(m.q.id);
         if (!(m.seq <= this.seq)) this.questions.set(m.q.id, { ...(prev || {}), ...m.q });
         else if (prev) {

@@ -4,7 +4,8 @@
 // Several moderators may work at once: each sees the others' actions as
 // events, and Redis applies every action atomically.
 
-import { Client, roomFromPath, keyFromFragment, byRank, el, Keyed, syncChildren } from './client.js';
+import { Client, roomFromPath, keyFromFragment, byRank, el } from './client.js';
+import { VList } from './vlist.js';
 import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
@@ -39,12 +40,50 @@ const KEYS = [
 
 const matches = (x) => filter === 'all' || (filter === 'flagged' ? (x.flags || []).length > 0 : x.status === filter);
 
+// What the list shows, in order (ids), recomputed only when the questions,
+// the filter or the search changed; everything else works on ids, so rows
+// that are not in the DOM can be selected, moved to, approved.
+let order = [];
+let orderDirty = true;
+// The search index: per question, the text a search looks in, kept as
+// questions arrive (rebuilt only for the ones that changed).
+const haystack = new Map();
+
+function indexQuestion(q) {
+  haystack.set(q.id, [`#${q.id}`, q.text, q.name || '', ...(q.variants || []).map((v) => v.text)]
+    .join('\n').toLowerCase());
+}
+
+function onChange(e) {
+  const ids = e.detail?.ids;
+  if (!ids) {
+    haystack.clear();
+    for (const q of client.questions.values()) indexQuestion(q);
+  } else {
+    for (const id of ids) {
+      const q = client.questions.get(id);
+      if (q) indexQuestion(q);
+      else haystack.delete(id);
+    }
+  }
+  orderDirty = true;
+  render();
+}
+
 function visible() {
-  const q = $('search').value.trim().toLowerCase();
-  return client.list((x) => matches(x) &&
-    (!q || x.text.toLowerCase().includes(q) || String(x.id) === q ||
-      (x.variants || []).some((v) => v.text.toLowerCase().includes(q))))
-    .sort((a, b) => (b.featured - a.featured) || byRank(a, b));
+  if (!orderDirty) return order;
+  const term = $('search').value.trim().toLowerCase();
+  const qs = [];
+  for (const q of client.questions.values()) {
+    if (!matches(q)) continue;
+    if (term && !(String(q.id) === term || (haystack.get(q.id) || '').includes(term))) continue;
+    qs.push(q);
+  }
+  qs.sort((a, b) => (b.featured - a.featured) || byRank(a, b));
+  order = qs.map((q) => q.id);
+  orderDirty = false;
+  rows.setItems(order);
+  return order;
 }
 
 function notice(text, bad = false) {
@@ -80,6 +119,7 @@ function toggleSelect(id) {
   render();
 }
 
+// Every selected question, in the DOM or not.
 function bulk(action) {
   const ids = [...selected].filter((id) => client.questions.has(id));
   selected.clear();
@@ -113,20 +153,25 @@ function ban(id) {
 function startEdit(id) {
   if (id == null) return;
   editing = id;
-  render();
-  document.querySelector(`[data-edit="${id}"] textarea`)?.focus();
+  draw();
+  rows.row(id)?.querySelector('textarea')?.focus();
 }
 
+// Moves the cursor through the whole list; only the rows it leaves and
+// reaches are drawn again.
 function move(delta, keepIfLast = false) {
-  const ids = visible().map((q) => q.id);
+  const ids = visible();
   if (!ids.length) return;
-  let i = ids.indexOf(current);
+  let i = rows.indexOf(current);
   if (i < 0) i = delta > 0 ? -1 : ids.length;
-  const next = ids[Math.max(0, Math.min(ids.length - 1, i + delta))];
-  if (next === current && keepIfLast) current = ids[i - 1] ?? null;
-  else current = next;
-  render();
-  document.querySelector(`.mq[data-id="${current}"]`)?.scrollIntoView({ block: 'nearest' });
+  const j = Math.max(0, Math.min(ids.length - 1, i + delta));
+  if (ids[j] === current && keepIfLast) current = ids[i - 1] ?? null;
+  else current = ids[j];
+  rows.reveal(rows.indexOf(current), stickyHeight());
+}
+
+function stickyHeight() {
+  return document.querySelector('header.top')?.offsetHeight || 0;
 }
 
 function kbdButton(label, key, onclick) {
@@ -225,33 +270,79 @@ function row(q) {
   return li;
 }
 
+// What a row shows, as a string: the row is drawn again only when it changes.
+const versions = new WeakMap();
+let nextVersion = 1;
+function version(q) {
+  let v = versions.get(q);
+  if (!v) versions.set(q, v = nextVersion++);
+  return v;
+}
+
+function rowKey(id) {
+  const q = client.questions.get(id);
+  return q ? `${version(q)}|${id === current}|${id === merging}|${selected.has(id)}|${editing === id}|` +
+    `${openVariants.has(id)}|${(allVariants.get(id) || []).length}|${currentLanguage()}` : 'gone';
+}
+
+// Counts by status (one pass over the questions, only when they changed).
+let counts = null;
+function countAll() {
+  if (counts && !orderDirty) return counts;
+  counts = Object.fromEntries(FILTERS.map((f) => [f, 0]));
+  counts.received = 0;
+  for (const q of client.questions.values()) {
+    counts[q.status] = (counts[q.status] || 0) + 1;
+    if ((q.flags || []).length) counts.flagged++;
+    counts.all++;
+    counts.received += 1 + (q.dups || 0);
+  }
+  return counts;
+}
+
+// Sets a node's text only when it differs (no layout work for nothing).
+function setText(node, text) {
+  if (node.textContent !== String(text)) node.textContent = text;
+}
+
 function renderStats() {
-  const qs = [...client.questions.values()];
-  const count = (s) => qs.filter((q) => q.status === s).length;
-  const received = qs.reduce((n, q) => n + 1 + (q.dups || 0), 0);
+  const c = countAll();
   const items = [
-    ['stats.received', received], ['filter.pending', count('pending')], ['filter.approved', count('approved')],
-    ['filter.answered', count('answered')], ['filter.rejected', count('rejected')],
+    ['stats.received', c.received], ['filter.pending', c.pending], ['filter.approved', c.approved],
+    ['filter.answered', c.answered], ['filter.rejected', c.rejected],
   ];
   if (viewers !== null) items.push(['stats.viewers', viewers]);
+  const sig = items.map(([l, n]) => `${l}=${n}`).join() + currentLanguage();
+  if ($('stats').dataset.sig === sig) return;
+  $('stats').dataset.sig = sig;
   $('stats').replaceChildren(...items.map(([label, n]) =>
     el('span', { 'data-stat': label }, el('b', { text: n }), ` ${t(label).toLowerCase()}`)));
 }
 
 function renderTabs() {
-  const counts = Object.fromEntries(FILTERS.map((f) => [f, 0]));
-  for (const q of client.questions.values()) {
-    counts[q.status] = (counts[q.status] || 0) + 1;
-    if ((q.flags || []).length) counts.flagged++;
-    counts.all++;
-  }
+  const c = countAll();
+  const sig = FILTERS.map((f) => c[f]).join() + filter + currentLanguage();
+  if ($('tabs').dataset.sig === sig) return;
+  $('tabs').dataset.sig = sig;
   $('tabs').replaceChildren(...FILTERS.map((f, i) => el('button', {
     type: 'button', 'aria-pressed': String(f === filter), title: String(i + 1),
-    onclick: () => { filter = f; render(); },
-  }, t(`filter.${f}`), el('span', { class: 'count', text: `(${counts[f]})` }))));
+    onclick: () => setFilter(f),
+  }, t(`filter.${f}`), el('span', { class: 'count', text: `(${c[f]})` }))));
 }
 
+function setFilter(f) {
+  filter = f;
+  orderDirty = true;
+  render();
+}
+
+// Draws what changed, at most once per animation frame.
+let frame = 0;
 function render() {
+  if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
+}
+
+function draw() {
   const info = client.roomInfo;
   if (info) {
     $('title').textContent = `${t('mod.title')}: ${info.title}`;
@@ -261,29 +352,20 @@ function render() {
   }
   for (const id of [...selected]) if (!client.questions.has(id)) selected.delete(id);
   if (merging != null && !client.questions.has(merging)) merging = null;
+  const ids = visible();
   renderStats();
   renderTabs();
   $('bulk').hidden = selected.size === 0;
-  $('bulk-count').textContent = t('mod.selected', { n: selected.size });
+  setText($('bulk-count'), t('mod.selected', { n: selected.size }));
   $('merge-banner').hidden = merging == null;
-  $('merge-banner').textContent = merging == null ? '' : t('mod.merge_mode', { id: merging });
-  const qs = visible();
-  if (current != null && !qs.some((q) => q.id === current)) current = null;
-  if (current == null && qs.length && editing == null) current = qs[0].id;
-  if (!qs.length) {
-    $('list').replaceChildren(el('li', { class: 'empty', text: t('mod.empty') }));
-    rows.cache.clear();
-    return;
-  }
-  syncChildren($('list'), rows.render(qs.map((q) => ({
-    id: q.id,
-    key: JSON.stringify([q, q.id === current, q.id === merging, selected.has(q.id), editing === q.id,
-      openVariants.has(q.id), (allVariants.get(q.id) || []).length, currentLanguage()]),
-    args: [q],
-  }))));
+  setText($('merge-banner'), merging == null ? '' : t('mod.merge_mode', { id: merging }));
+  if (current != null && rows.indexOf(current) < 0) current = null;
+  if (current == null && ids.length && editing == null) current = ids[0];
+  $('empty').hidden = ids.length > 0;
+  rows.flush();
 }
 
-const rows = new Keyed(row);
+let rows;
 
 function toggleHelp() {
   const d = $('help');
@@ -315,7 +397,7 @@ function onKey(e) {
   if (e.key === 'ArrowDown') { e.preventDefault(); move(1); return; }
   if (e.key === 'ArrowUp') { e.preventDefault(); move(-1); return; }
   const n = Number(e.key);
-  if (n >= 1 && n <= FILTERS.length) { filter = FILTERS[n - 1]; render(); return; }
+  if (n >= 1 && n <= FILTERS.length) { setFilter(FILTERS[n - 1]); return; }
   const k = KEYS.find(([key]) => key === e.key) || KEYS.find(([key]) => key === e.key.toLowerCase() && key !== key.toUpperCase());
   if (k) { e.preventDefault(); k[2](); }
 }
@@ -335,8 +417,9 @@ function start(key) {
   $('key-form').hidden = true;
   $('app').hidden = false;
   client = new Client({ room, role: 'moderator', key });
+  rows = new VList($('list'), { build: (id) => row(client.questions.get(id)), key: rowKey, estimate: 110 });
   connectionBadge(client, $('conn'));
-  client.addEventListener('change', render);
+  client.addEventListener('change', onChange);
   client.addEventListener('stats', (e) => { viewers = e.detail.viewers; renderStats(); });
   client.addEventListener('fatal', (e) => {
     $('fatal').hidden = false;
@@ -346,7 +429,7 @@ function start(key) {
   $('toggle-open').addEventListener('click', () => run({ type: 'room', open: !client.roomInfo?.open }));
   $('moderation').addEventListener('change', (e) => run({ type: 'room', moderation: e.target.checked }));
   $('export').addEventListener('click', exportCsv);
-  $('search').addEventListener('input', render);
+  $('search').addEventListener('input', () => { orderDirty = true; render(); });
   $('bulk-approve').addEventListener('click', () => bulk('approve'));
   $('bulk-reject').addEventListener('click', () => bulk('reject'));
   document.addEventListener('keydown', onKey);
@@ -356,7 +439,7 @@ function start(key) {
 
 async function main() {
   await loadLanguage();
-  languageSwitch($('lang'), () => client && render());
+  languageSwitch($('lang'), () => { if (client) { $('empty').textContent = t('mod.empty'); render(); } });
   $('help-btn').addEventListener('click', toggleHelp);
   if (!room) {
     $('fatal').hidden = false;

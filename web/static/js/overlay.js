@@ -11,7 +11,7 @@ async function main() {
   await loadLanguage();
   const room = roomFromPath();
   if (!room) return;
-  const client = new Client({ room, role: 'presenter', key: keyFromFragment() });
+  const client = new Client({ room, role: 'presenter', key: keyFromFragment(), partial: true });
   const render = () => {
     const f = client.list((q) => q.featured)[0];
     $('lower').hidden = !f;

@@ -53,7 +53,7 @@ function next() {
 async function main() {
   await loadLanguage();
   if (!room) return;
-  client = new Client({ room, role: 'presenter', key: keyFromFragment() });
+  client = new Client({ room, role: 'presenter', key: keyFromFragment(), partial: true });
   $('qr').src = `/api/rooms/${room}/qr.svg`;
   $('qr').alt = t('pres.qr_alt');
   $('qr-download').href = `/api/rooms/${room}/qr.svg?download=1`;

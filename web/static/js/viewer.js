@@ -1,7 +1,8 @@
 // The viewer page (/r/ROOM): ask, follow my questions, read and upvote the
 // approved ones. Phone first; every user text is set with textContent.
 
-import { Client, roomFromPath, byRank, byNewest, isPublic, el, Keyed, syncChildren } from './client.js';
+import { Client, roomFromPath, byRank, byNewest, isPublic, el } from './client.js';
+import { VList } from './vlist.js';
 import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
@@ -37,7 +38,35 @@ function item(q, withVote) {
     el('div', { class: 'body' }, el('p', { class: 'text', text: q.text }), meta));
 }
 
+// One render per animation frame, whatever asked for it.
+let frame = 0;
 function render() {
+  if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
+}
+
+// What a row shows: redrawn only when the question or the language changed.
+const versions = new WeakMap();
+let nextVersion = 1;
+function rowKey(id) {
+  const q = client.questions.get(id);
+  if (!q) return 'gone';
+  let v = versions.get(q);
+  if (!v) versions.set(q, v = nextVersion++);
+  return `${v}|${currentLanguage()}`;
+}
+
+// With a partial welcome, only the part of each order the hub has sent
+// without a hole is shown; scrolling to its end loads the next page.
+function loaded(n) {
+  const p = client.paging;
+  return p ? Math.min(n, p[sort]) : n;
+}
+
+function onRange(first, last, n) {
+  if (n && last >= n - 5 && client.hasMore(sort)) client.page(sort);
+}
+
+function draw() {
   const info = client.roomInfo;
   if (info) {
     $('title').textContent = info.title;
@@ -57,38 +86,29 @@ function render() {
   const pub = all.filter(isPublic).sort(sort === 'top' ? byRank : byNewest);
   const featured = pub.filter((q) => q.featured);
   const rest = pub.filter((q) => !q.featured);
-  const shown = [...featured, ...rest];
-  if (shown.length) {
-    syncChildren($('list'), items.render(shown.map((q) => ({
-      id: q.id, key: JSON.stringify([q, currentLanguage()]), args: [q, true],
-    }))));
-  } else {
-    $('list').replaceChildren(el('li', { class: 'empty', text: t('viewer.empty') }));
-    items.cache.clear();
-  }
+  const shown = [...featured, ...rest.slice(0, loaded(rest.length))];
+  $('empty').hidden = shown.length > 0;
+  list.setItems(shown.map((q) => q.id));
+  list.flush();
   renderSimilar();
 }
 
-const items = new Keyed(item);
+let list;
 
 async function toggleVote(id) {
   const q = client.questions.get(id);
   if (!q) return;
   const was = { voted: q.voted, votes: q.votes };
   // Instant feedback, rolled back if the hub refuses.
-  q.voted = !was.voted;
-  q.votes += q.voted ? 1 : -1;
+  client.questions.set(id, { ...q, voted: !was.voted, votes: q.votes + (was.voted ? -1 : 1) });
   render();
   try {
-    const ack = await client.command({ type: q.voted ? 'vote' : 'unvote', id });
+    const ack = await client.command({ type: was.voted ? 'unvote' : 'vote', id });
     const cur = client.questions.get(id);
-    if (cur) {
-      cur.votes = ack.votes;
-      cur.voted = ack.voted;
-    }
+    if (cur) client.questions.set(id, { ...cur, votes: ack.votes, voted: ack.voted });
   } catch (err) {
     const cur = client.questions.get(id);
-    if (cur) Object.assign(cur, was);
+    if (cur) client.questions.set(id, { ...cur, ...was });
     notice(errorText(err), true);
   }
   render();
@@ -175,9 +195,12 @@ async function main() {
     $('fatal').textContent = t('error.no_room');
     return;
   }
-  client = new Client({ room, role: 'viewer' });
+  client = new Client({ room, role: 'viewer', partial: true });
+  list = new VList($('list'), {
+    build: (id) => item(client.questions.get(id), true), key: rowKey, estimate: 96, onRange,
+  });
   connectionBadge(client, $('conn'));
-  languageSwitch($('lang'), () => { render(); updateCounter(); });
+  languageSwitch($('lang'), () => { $('empty').textContent = t('viewer.empty'); render(); updateCounter(); });
   $('name').value = localStorage.getItem('surak.name') || '';
   $('text').addEventListener('input', () => { updateCounter(); lookSimilar(); });
   $('ask').addEventListener('submit', submit);
