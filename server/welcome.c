@@ -156,7 +156,12 @@ personal_welcome(struct room *rm, struct member *m)
 
 /* ---- partial welcomes and pages ---- */
 
-#define WELCOME_BUDGET (60 * 1024)	/* bytes of questions in a partial welcome */
+/*
+ * Bytes of questions in a partial welcome: a phone's first screens several
+ * times over (about fifty questions), under a tenth of a second on a
+ * 1.6 Mbit/s mobile link (docs/BENCHMARKS.md, "Pages").
+ */
+#define WELCOME_BUDGET (16 * 1024)
 
 /* The public questions by rank (0) or newest first (1), at the copy's seq. */
 static json_t **

@@ -306,6 +306,7 @@ export class Client {
 
   onMessage(data) {
     const m = JSON.parse(data.toString());
+    if (m.type === 'welcome') this.welcomeBytes = data.length;
     this.messages.push(m);
     this.apply(m);
   }

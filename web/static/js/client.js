@@ -10,18 +10,11 @@
 // (null: anything may have, after a welcome). With `partial`, the hub
 // sends a bounded welcome and page() brings more (docs/PROTOCOL.md).
 
-const STORE = window.sessionStorage;
+import { clientId, takeEarlySocket } from './early.js';
 
-export function clientId() {
-  let id = localStorage.getItem('surak.client');
-  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
-    const bytes = new Uint8Array(18);
-    crypto.getRandomValues(bytes);
-    id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    localStorage.setItem('surak.client', id);
-  }
-  return id;
-}
+export { clientId };
+
+const STORE = window.sessionStorage;
 
 export function roomFromPath() {
   const m = location.pathname.match(/^\/[rmpo]\/([a-z0-9][a-z0-9-]{0,63})$/);
@@ -78,12 +71,18 @@ export class Client extends EventTarget {
   connect() {
     if (this.fatal) return;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    // The first time, the socket early.js opened (and said hello on) if there is one.
+    const early = !this.epoch && takeEarlySocket(this.room, this.role);
     let ws;
-    try {
-      ws = new WebSocket(`${proto}//${location.host}/ws`, 'qa.v1');
-    } catch {
-      this.connectSoon();
-      return;
+    if (early && early.hello.partial === !!this.partial && early.hello.client === this.client) {
+      ws = early.ws;
+    } else {
+      try {
+        ws = new WebSocket(`${proto}//${location.host}/ws`, 'qa.v1');
+      } catch {
+        this.connectSoon();
+        return;
+      }
     }
     this.ws = ws;
     this.setState(this.epoch ? 'reconnecting' : 'connecting');
@@ -99,6 +98,11 @@ export class Client extends EventTarget {
       try { m = JSON.parse(e.data); } catch { return; }
       this.handle(m);
     };
+    if (ws === early?.ws) {
+      // Already open and greeted: what came meanwhile is handled now, in order.
+      if (ws.readyState === WebSocket.OPEN) ws.onopen = null;
+      for (const data of early.messages) ws.onmessage({ data });
+    }
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;

@@ -17,9 +17,15 @@ export function pickLanguage() {
   return 'ru';
 }
 
+// The strings of a language, fetched once (early.js starts it before the page's modules run).
+const fetched = new Map();
+export function prefetchLanguage(l = pickLanguage()) {
+  if (!fetched.has(l)) fetched.set(l, fetch(`/static/i18n/${l}.json`).then((r) => r.json()));
+  return fetched.get(l);
+}
+
 export async function loadLanguage(l = pickLanguage()) {
-  const r = await fetch(`/static/i18n/${l}.json`);
-  dict = await r.json();
+  dict = await prefetchLanguage(l);
   lang = l;
   document.documentElement.lang = l;
   apply();

@@ -67,6 +67,7 @@ function onChange(e) {
     }
   }
   orderDirty = true;
+  countsDirty = true;
   render();
 }
 
@@ -287,8 +288,10 @@ function rowKey(id) {
 
 // Counts by status (one pass over the questions, only when they changed).
 let counts = null;
+let countsDirty = true;
 function countAll() {
-  if (counts && !orderDirty) return counts;
+  if (counts && !countsDirty) return counts;
+  countsDirty = false;
   counts = Object.fromEntries(FILTERS.map((f) => [f, 0]));
   counts.received = 0;
   for (const q of client.questions.values()) {

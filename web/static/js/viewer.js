@@ -58,8 +58,7 @@ function rowKey(id) {
 // With a partial welcome, only the part of each order the hub has sent
 // without a hole is shown; scrolling to its end loads the next page.
 function loaded(n) {
-  const p = client.paging;
-  return p ? Math.min(n, p[sort]) : n;
+  return client.hasMore(sort) ? Math.min(n, client.paging[sort]) : n;
 }
 
 function onRange(first, last, n) {
@@ -189,15 +188,21 @@ async function submit(e) {
 }
 
 async function main() {
-  await loadLanguage();
+  // The WebSocket opens while the language loads: on a slow network each
+  // round trip saved is a question on screen sooner.
+  const language = loadLanguage();
+  if (room) {
+    client = new Client({ room, role: 'viewer', partial: true });
+    client.start();
+  }
+  await language;
   if (!room) {
     $('fatal').hidden = false;
     $('fatal').textContent = t('error.no_room');
     return;
   }
-  client = new Client({ room, role: 'viewer', partial: true });
   list = new VList($('list'), {
-    build: (id) => item(client.questions.get(id), true), key: rowKey, estimate: 96, onRange,
+    build: (id) => item(client.questions.get(id), true), key: rowKey, estimate: 96, overscan: 400, onRange,
   });
   connectionBadge(client, $('conn'));
   languageSwitch($('lang'), () => { $('empty').textContent = t('viewer.empty'); render(); updateCounter(); });
@@ -222,9 +227,12 @@ async function main() {
     $('fatal').hidden = false;
     $('fatal').textContent = errorText(e.detail);
   });
+  if (client.fatal) {		/* refused while the language was loading */
+    $('fatal').hidden = false;
+    $('fatal').textContent = errorText({ code: client.fatal });
+  }
   updateCounter();
   render();
-  client.start();
 }
 
 main();
