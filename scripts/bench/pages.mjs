@@ -18,7 +18,7 @@
 import { Redis, startHub, benchRoom, load, procsFor } from './lib.mjs';
 import { launch } from '../../tests/lib/browser.mjs';
 
-const SIZES = (process.env.SIZES || '500,2000,20000').split(',').map(Number);
+const SIZES = (process.env.SIZES || '500,2000,20000').split(',').map(Number).filter((n) => n > 0);
 const MOVES = Number(process.env.MOVES || 20);
 const VOTE_RATE = Number(process.env.VOTE_RATE || 1000);
 const PENDING = (n) => Math.min(n < 1000 ? n - 20 : 2000, n);
@@ -58,7 +58,6 @@ async function newPage(browser, url, viewport, { cpu = 1, net = null } = {}) {
   const context = await browser.newContext({ viewport, locale: 'ru-RU' });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
   if (cpu > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
   if (net) {
     await cdp.send('Network.enable');
@@ -72,11 +71,12 @@ async function newPage(browser, url, viewport, { cpu = 1, net = null } = {}) {
 async function voteStorm(hub, room, approved) {
   return load('votes', ['--port', hub.port, '--room', room, '--viewers', 0, '--voters', 200,
     '--window', 2, '--rate', VOTE_RATE, '--questions', Math.min(approved, 2000), '--duration', 10,
-    '--drain', 5, '--procs', 1]);
+    '--drain', 5, '--procs', 1, '--partial']);
 }
 
 async function moderator(browser, hub, room, n) {
   const { page, cdp, t0 } = await newPage(browser, `${hub.url}/m/${room.id}#key=${room.key}`, { width: 1366, height: 800 });
+  await cdp.send('Performance.enable');
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: 120000 });
   await page.locator('.mq.current').waitFor({ timeout: 120000 });
   const loaded = (Date.now() - t0) / 1000;

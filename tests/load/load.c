@@ -72,6 +72,7 @@ static struct {
 	int viewers, procs, rate, duration, drain, window, questions, askers, voters;
 	int src_first, src_count;	/* source addresses 127.0.0.<first..first+count) */
 	int handshakes;			/* handshakes in flight per process */
+	int partial;			/* viewers ask for a bounded welcome (hello partial:true) */
 } opt = {
 	.host = "127.0.0.1", .port = 8080, .room = "bench", .viewers = 1000, .procs = 1,
 	.rate = -1, .duration = 10, .drain = 5, .window = 8, .questions = 200,
@@ -361,11 +362,13 @@ on_open(struct conn *c)
 			    "\"client\":\"m%llx-%u-%u\",\"key\":\"%s\"}", opt.room, nonce, proc_index, c->id, opt.key);
 		else if (c->welcomes > 0 && c->epoch[0])
 			send_fmt(c, "{\"type\":\"hello\",\"room\":\"%s\",\"role\":\"viewer\","
-			    "\"client\":\"v%llx-%u-%u\",\"resume\":{\"epoch\":\"%s\",\"seq\":%lld}}",
-			    opt.room, nonce, proc_index, c->id, c->epoch, c->seq);
+			    "\"client\":\"v%llx-%u-%u\",\"resume\":{\"epoch\":\"%s\",\"seq\":%lld}%s}",
+			    opt.room, nonce, proc_index, c->id, c->epoch, c->seq,
+			    opt.partial ? ",\"partial\":true" : "");
 		else
 			send_fmt(c, "{\"type\":\"hello\",\"room\":\"%s\",\"role\":\"viewer\","
-			    "\"client\":\"v%llx-%u-%u\"}", opt.room, nonce, proc_index, c->id);
+			    "\"client\":\"v%llx-%u-%u\"%s}", opt.room, nonce, proc_index, c->id,
+			    opt.partial ? ",\"partial\":true" : "");
 		break;
 	case T_SIO:
 		break;		/* wait for the engine.io open packet */
@@ -989,7 +992,8 @@ usage(void)
 	    "                                      join: connections opened a second in all\n"
 	    "  --questions Q                       questions 1..Q that changes and votes touch\n"
 	    "  --askers N --voters N --window W    ingest and vote load, W commands in flight each\n"
-	    "  --src FIRST:COUNT                   source addresses 127.0.0.FIRST.. (10:50)\n");
+	    "  --src FIRST:COUNT                   source addresses 127.0.0.FIRST.. (10:50)\n"
+	    "  --partial                           viewers and voters ask for a bounded welcome\n");
 	exit(2);
 }
 
@@ -1002,7 +1006,7 @@ main(int argc, char **argv)
 		{ "viewers", 1, 0, 'v' }, { "procs", 1, 0, 'n' }, { "rate", 1, 0, 'e' },
 		{ "duration", 1, 0, 'd' }, { "drain", 1, 0, 'D' }, { "questions", 1, 0, 'q' },
 		{ "askers", 1, 0, 'a' }, { "voters", 1, 0, 'V' }, { "window", 1, 0, 'w' },
-		{ "src", 1, 0, 's' }, { 0, 0, 0, 0 }
+		{ "src", 1, 0, 's' }, { "partial", 0, 0, 'W' }, { 0, 0, 0, 0 }
 	};
 	struct result total = { 0 };
 	int ups[64], downs[64], o;
@@ -1036,6 +1040,7 @@ main(int argc, char **argv)
 			if (sscanf(optarg, "%d:%d", &opt.src_first, &opt.src_count) != 2)
 				usage();
 			break;
+		case 'W': opt.partial = 1; break;
 		default: usage();
 		}
 	}

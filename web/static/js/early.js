@@ -4,9 +4,10 @@
 // says hello, and keeps what arrives until the page's client takes the
 // socket over (takeEarlySocket()); and it starts fetching the page's
 // strings. It is also where the browser's client id is kept, so both use
-// the same one.
+// the same one, and where the language is chosen (i18n.js uses it). It
+// imports nothing, so it runs the moment it arrives.
 
-import { prefetchLanguage } from './i18n.js';
+export const LANGS = ['ru', 'kk', 'en'];
 
 export function clientId() {
   let id = localStorage.getItem('surak.client');
@@ -17,6 +18,25 @@ export function clientId() {
     localStorage.setItem('surak.client', id);
   }
   return id;
+}
+
+// The page's language: a saved choice, else the browser's, else Russian.
+export function pickLanguage() {
+  const saved = localStorage.getItem('surak.lang');
+  if (LANGS.includes(saved)) return saved;
+  for (const l of navigator.languages || [navigator.language || '']) {
+    const base = l.toLowerCase().split('-')[0];
+    if (base === 'kz') return 'kk';
+    if (LANGS.includes(base)) return base;
+  }
+  return 'ru';
+}
+
+// The strings of a language, fetched once (started here, before the page's modules run).
+const fetched = new Map();
+export function prefetchLanguage(l = pickLanguage()) {
+  if (!fetched.has(l)) fetched.set(l, fetch(`/static/i18n/${l}.json`).then((r) => r.json()));
+  return fetched.get(l);
 }
 
 let early = null;

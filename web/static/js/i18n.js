@@ -2,27 +2,11 @@
 // language under /static/i18n/. The language comes from a saved choice,
 // else from navigator.languages, else Russian.
 
-export const LANGS = ['ru', 'kk', 'en'];
+import { LANGS, pickLanguage, prefetchLanguage } from './early.js';
+
+export { LANGS, pickLanguage };
 let dict = {};
 let lang = 'ru';
-
-export function pickLanguage() {
-  const saved = localStorage.getItem('surak.lang');
-  if (LANGS.includes(saved)) return saved;
-  for (const l of navigator.languages || [navigator.language || '']) {
-    const base = l.toLowerCase().split('-')[0];
-    if (base === 'kz') return 'kk';
-    if (LANGS.includes(base)) return base;
-  }
-  return 'ru';
-}
-
-// The strings of a language, fetched once (early.js starts it before the page's modules run).
-const fetched = new Map();
-export function prefetchLanguage(l = pickLanguage()) {
-  if (!fetched.has(l)) fetched.set(l, fetch(`/static/i18n/${l}.json`).then((r) => r.json()));
-  return fetched.get(l);
-}
 
 export async function loadLanguage(l = pickLanguage()) {
   dict = await prefetchLanguage(l);

@@ -26,14 +26,31 @@ function voteButton(q) {
   return b;
 }
 
+// What a row is made of, beyond its votes: a row whose shape is unchanged is
+// patched in place when its votes change (a vote storm touches only numbers).
+function shape(q, withVote) {
+  return [q.text, q.name, q.status, q.featured, q.mine, q.dups > 0, withVote, currentLanguage()].join('\u0001');
+}
+
+function patchVotes(li, q) {
+  const b = li.querySelector('button.vote');
+  if (!b || li.dataset.shape !== shape(q, true)) return false;
+  b.setAttribute('aria-pressed', q.voted ? 'true' : 'false');
+  b.setAttribute('aria-label', `${t('viewer.upvote')}: ${q.votes}`);
+  b.querySelector('.n').textContent = q.votes;
+  const by = li.querySelector('.by');
+  if (by) by.textContent = t('asked_by', { n: q.votes });
+  return true;
+}
+
 function item(q, withVote) {
   const meta = el('div', { class: 'meta' },
     q.featured && el('span', { class: 'chip air', text: t('onair') }),
     q.mine && statusChip(q),
     !q.mine && q.status === 'answered' && statusChip(q),
     q.name && el('span', { text: q.name }),
-    q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }));
-  return el('li', { class: `q${q.featured ? ' featured' : ''}`, 'data-id': q.id },
+    q.dups > 0 && el('span', { class: 'by', text: t('asked_by', { n: q.votes }) }));
+  return el('li', { class: `q${q.featured ? ' featured' : ''}`, 'data-id': q.id, 'data-shape': shape(q, withVote) },
     withVote && voteButton(q),
     el('div', { class: 'body' }, el('p', { class: 'text', text: q.text }), meta));
 }
@@ -77,11 +94,16 @@ function draw() {
   const mine = all.filter((q) => q.mine).sort(byNewest);
   const queued = client.queuedAsks();
   $('mine-card').hidden = mine.length === 0 && queued.length === 0;
-  $('mine').replaceChildren(
-    ...queued.map((m) => el('li', { class: 'q' }, el('div', { class: 'body' },
-      el('p', { class: 'text', text: m.text }),
-      el('div', { class: 'meta' }, el('span', { class: 'chip pending', text: t('status.queued') }))))),
-    ...mine.map((q) => item(q, false)));
+  // Redrawn only when something in it changed.
+  const sig = [...queued.map((m) => m.rid), ...mine.map((q) => `${q.id}:${shape(q, false)}:${q.votes}`)].join();
+  if ($('mine').dataset.sig !== sig) {
+    $('mine').dataset.sig = sig;
+    $('mine').replaceChildren(
+      ...queued.map((m) => el('li', { class: 'q' }, el('div', { class: 'body' },
+        el('p', { class: 'text', text: m.text }),
+        el('div', { class: 'meta' }, el('span', { class: 'chip pending', text: t('status.queued') }))))),
+      ...mine.map((q) => item(q, false)));
+  }
   const pub = all.filter(isPublic).sort(sort === 'top' ? byRank : byNewest);
   const featured = pub.filter((q) => q.featured);
   const rest = pub.filter((q) => !q.featured);
@@ -203,6 +225,7 @@ async function main() {
   }
   list = new VList($('list'), {
     build: (id) => item(client.questions.get(id), true), key: rowKey, estimate: 96, overscan: 400, onRange,
+    patch: (li, id) => patchVotes(li, client.questions.get(id)),
   });
   connectionBadge(client, $('conn'));
   languageSwitch($('lang'), () => { $('empty').textContent = t('viewer.empty'); render(); updateCounter(); });

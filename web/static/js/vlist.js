@@ -8,17 +8,18 @@
 // its key (a string the page computes from what the row shows) changes, so
 // a frame in which nothing a visible row shows changed touches no row.
 //
-//   const list = new VList(ul, { build: (id) => li, key: (id) => '…' });
+//   const list = new VList(ul, { build: (id) => li, key: (id) => '…', patch: (li, id) => bool });
 //   list.setItems(ids);      // the order; renders at the next frame
 //   list.invalidate();       // keys may have changed; re-check visible rows
 //   list.reveal(i);          // scroll so that item i is in view
 //   list.row(id);            // its element, if it is in the DOM
 
 export class VList {
-  constructor(ul, { build, key, estimate = 72, overscan = 800, label = null, onRange = null }) {
+  constructor(ul, { build, key, patch = null, estimate = 72, overscan = 800, label = null, onRange = null }) {
     this.ul = ul;
     this.build = build;
     this.key = key;
+    this.patch = patch;	// (el, id) → true if it brought the row up to date in place
     this.onRange = onRange;	// (first, last, n) after each render: a page may load more
     this.estimate = estimate;
     this.overscan = overscan;
@@ -112,7 +113,9 @@ export class VList {
       const id = this.ids[i];
       const k = this.key(id);
       let r = this.rows.get(id);
-      if (!r || r.key !== k) {
+      if (r && r.key !== k && this.patch && this.patch(r.el, id)) {
+        r.key = k;
+      } else if (!r || r.key !== k) {
         const el = this.build(id);
         el.setAttribute('aria-setsize', String(n));
         r = { el, key: k };
