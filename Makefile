@@ -37,7 +37,7 @@ LDFLAGS += -fsanitize=$(SANITIZER)
 endif
 
 # Every module but main.c, so the unit tests can link them.
-MODULES := util log config auth role text lexicon dedupe pii screen embed_gen scripts_gen proto metrics \
+MODULES := util log addr config auth role text lexicon dedupe pii screen embed_gen scripts_gen proto metrics \
 	msg map qr idset outq event copy pace render redis_uv rconn store fanout welcome presence roster rooms \
 	session pending hello ask commands httpio api http ws workers
 LUA := $(wildcard server/lua/*.lua)

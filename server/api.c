@@ -188,14 +188,24 @@ api_create_room(struct lws *wsi, struct http_conn *hc)
 
 /* ---- exports ---- */
 
+#define EXPORT_CHUNK 500	/* questions (with all their variants) per export call */
+
 struct export {
 	char key[PROTO_MAX_KEY + 1];
 	int json;
+	long long after;	/* the next chunk's cursor */
+	struct sbuf out;	/* the response so far */
+	size_t written;
 };
+
+static void on_exported(void *arg, redisReply *r);
 
 static void
 export_free(void *p)
 {
+	struct export *e = p;
+
+	sbuf_free(&e->out);
 	wipe_free(p, sizeof(struct export));
 }
 
@@ -229,12 +239,17 @@ csv_time(struct sbuf *b, long long ms)
 }
 
 static void
+export_csv_head(struct sbuf *b)
+{
+	sbuf_adds(b, "id,status,featured,votes,duplicates,score,text,name,author,flags,"
+	    "created,updated,merged_into,original_text,variants\r\n");
+}
+
+static void
 export_csv(struct sbuf *b, const redisReply *qs)
 {
 	size_t i, k;
 
-	sbuf_adds(b, "id,status,featured,votes,duplicates,score,text,name,author,flags,"
-	    "created,updated,merged_into,original_text,variants\r\n");
 	for (i = 0; i < qs->elements; i++) {
 		json_t *q = json_loadb(qs->element[i]->str, qs->element[i]->len, 0, NULL);
 		json_t *vars, *v, *flags;
@@ -287,44 +302,78 @@ export_csv(struct sbuf *b, const redisReply *qs)
 	}
 }
 
+static void run_job(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn);
+
+/* The next chunk of an export. */
+static void
+export_chunk(struct job *j)
+{
+	struct export *e = j->state;
+	char after[24], limit[16];
+	const char *args[EXPORT_NARGS] = { [EXPORT_AFTER] = after, [EXPORT_LIMIT] = limit };
+
+	snprintf(after, sizeof(after), "%lld", e->after);
+	snprintf(limit, sizeof(limit), "%d", EXPORT_CHUNK);
+	run_job(j, SCRIPT_EXPORT, args, on_exported);
+}
+
+/*
+ * A chunk of the export: its questions are added to the response, and the
+ * next chunk asked for, until the last; then the response goes out.
+ */
 static void
 on_exported(void *arg, redisReply *r)
 {
 	struct job *j = arg;
+	struct export *e = j->state;
 	struct lws *wsi = j->wsi;
 	struct http_conn *hc;
-	struct sbuf b = { 0 };
 	const redisReply *qs;
-	int json = ((struct export *)j->state)->json;
 	char room[PROTO_ID_LEN + 1];
-	size_t i;
+	size_t i, len;
+	const char *meta;
 
 	if (!job_alive(j, r))
 		return;
 	memcpy(room, j->room, sizeof(room));
 	if (!store_reply_ok(r) || (qs = store_reply_array(r, EXPORT_R_QUESTIONS)) == NULL ||
-	    store_reply_str(r, EXPORT_R_ROOM, NULL) == NULL) {
+	    (meta = store_reply_str(r, EXPORT_R_ROOM, &len)) == NULL) {
 		respond_error(wsi, job_done(j), 500, "internal_error", "the export failed");
 		return;
 	}
-	sbuf_init(&b, 1024 + qs->elements * 512);
-	if (json) {
-		sbuf_adds(&b, "{\"room\":");
-		sbuf_add(&b, r->element[EXPORT_R_ROOM]->str, r->element[EXPORT_R_ROOM]->len);
-		sbuf_printf(&b, ",\"exported\":%llu,\"questions\":[", (unsigned long long)wall_ms());
+	if (e->out.data == NULL) {
+		sbuf_init(&e->out, 4096 + qs->elements * 512);
+		if (e->json) {
+			sbuf_adds(&e->out, "{\"room\":");
+			sbuf_add(&e->out, meta, len);
+			sbuf_printf(&e->out, ",\"exported\":%llu,\"questions\":[", (unsigned long long)wall_ms());
+		} else
+			export_csv_head(&e->out);
+	}
+	if (e->json) {
 		for (i = 0; i < qs->elements; i++) {
-			if (i > 0)
-				sbuf_addc(&b, ',');
-			sbuf_add(&b, qs->element[i]->str, qs->element[i]->len);
+			if (e->written++ > 0)
+				sbuf_addc(&e->out, ',');
+			sbuf_add(&e->out, qs->element[i]->str, qs->element[i]->len);
 		}
-		sbuf_adds(&b, "]}");
 	} else
-		export_csv(&b, qs);
-	hc = job_done(j);
-	snprintf(hc->disposition, sizeof(hc->disposition),
-	    "attachment; filename=\"%s-questions.%s\"", room, json ? "json" : "csv");
-	respond(wsi, hc, 200, json ? "application/json" : "text/csv; charset=utf-8",
-	    b.data, b.len);
+		export_csv(&e->out, qs);
+	if ((e->after = store_reply_int(r, EXPORT_R_NEXT)) > 0) {
+		export_chunk(j);
+		return;
+	}
+	if (e->json)
+		sbuf_adds(&e->out, "]}");
+	{
+		int json = e->json;
+		struct sbuf out = e->out;
+
+		memset(&e->out, 0, sizeof(e->out));
+		hc = job_done(j);
+		snprintf(hc->disposition, sizeof(hc->disposition),
+		    "attachment; filename=\"%s-questions.%s\"", room, json ? "json" : "csv");
+		respond(wsi, hc, 200, json ? "application/json" : "text/csv; charset=utf-8", out.data, out.len);
+	}
 }
 
 static void
@@ -348,7 +397,7 @@ on_export_auth(void *arg, redisReply *r)
 		return;
 	}
 	OPENSSL_cleanse(e->key, sizeof(e->key));
-	run_job(j, SCRIPT_EXPORT, NULL, on_exported);
+	export_chunk(j);
 }
 
 void
@@ -377,6 +426,16 @@ api_export(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen,
 
 /* ---- QR code of the viewer page ---- */
 
+/* The connection comes from one of the trusted proxies: its X-Forwarded-* headers count. */
+static int
+trusted_peer(struct lws *wsi)
+{
+	char peer[ADDR_MAX];
+
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	return addr_in(&cfg->trusted, strncmp(peer, "::ffff:", 7) == 0 ? peer + 7 : peer);
+}
+
 /* The viewer page's URL as residents reach it. */
 static int
 viewer_url(struct lws *wsi, const char *room, size_t rlen, char *out, size_t n)
@@ -397,7 +456,7 @@ viewer_url(struct lws *wsi, const char *room, size_t rlen, char *out, size_t n)
 	for (i = 0; host[i]; i++)	/* a host name, an address and a port; nothing else */
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", host[i]))
 			return -1;
-	if (cfg->trust_proxy &&
+	if (cfg->trust_proxy && trusted_peer(wsi) &&
 	    lws_hdr_custom_copy(wsi, proto, sizeof(proto), "x-forwarded-proto:", 18) > 0 &&
 	    strcmp(proto, "https") != 0)
 		snprintf(proto, sizeof(proto), "http");

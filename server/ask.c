@@ -31,8 +31,9 @@ struct ask {
 	char fp[DEDUPE_FP_LEN + 1];
 	struct dedupe_doc doc;
 	char *key;			/* the doc's key, stored with the question */
-	char *flags;			/* screening: "personal_data,profanity" */
+	char *flags;			/* screening of the text and the name: "personal_data,profanity" */
 	char *masked;			/* the text with personal data masked, or "" */
+	char *pname;			/* the name with personal data masked, or "" */
 	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
 	int tries;
 };
@@ -56,6 +57,7 @@ ask_free(void *arg)
 	free(a->key);
 	free(a->flags);
 	free(a->masked);
+	free(a->pname);
 	dedupe_doc_free(&a->doc);
 	free(a);
 }
@@ -75,7 +77,7 @@ ask_new(struct pending *p, const struct cmd *c)
 	sbuf_init(&b, 128);
 	dedupe_doc_key(&a->doc, &b);
 	a->key = sbuf_steal(&b, NULL);
-	screen_to_strings(c->text, &a->flags, &a->masked);
+	screen_both(c->text, a->name, &a->flags, &a->masked, &a->pname);
 	for (i = 0; i < a->doc.nbands; i++) {
 		if (i)
 			strcat(a->bands, ",");
@@ -192,7 +194,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
-		[ASK_IP] = s->ip, [ASK_IP_LIMIT] = iplimit,
+		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
@@ -305,7 +307,7 @@ cmd_similar(struct session *s, const struct cmd *c)
 		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->bands,
 		[CANDIDATES_MODE] = "similar", [CANDIDATES_CLIENT] = s->m.client,
 		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = WINDOW_MS,
-		[CANDIDATES_IP] = s->ip, [CANDIDATES_IP_LIMIT] = iplimit,
+		[CANDIDATES_IP] = s->group, [CANDIDATES_IP_LIMIT] = iplimit,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);

@@ -7,6 +7,7 @@
 #include "commands.h"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ static void cmd_room(struct session *s, const struct cmd *c);
 static void cmd_variants(struct session *s, const struct cmd *c);
 static void cmd_rotate(struct session *s, const struct cmd *c);
 static void cmd_page(struct session *s, const struct cmd *c);
+static void cmd_prove(struct session *s, const struct cmd *c);
 
 #define PAGES_PER_SECOND 20	/* page commands one session may send a second */
 
@@ -57,6 +59,7 @@ static const struct {
 	[CMD_ROTATE] = { ROLE_BIT(ROLE_MODERATOR), cmd_rotate, "only moderators may do this" },
 	[CMD_PAGE] = { ROLE_BIT(ROLE_VIEWER) | ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
 	    cmd_page, "" },
+	[CMD_PROVE] = { ROLE_BIT(ROLE_VIEWER), cmd_prove, "only viewers prove their id" },
 };
 
 /* Which roles may take each moderation action (moderators may take all). */
@@ -70,6 +73,8 @@ static const unsigned action_roles[ACT_COUNT] = {
 	[ACT_EDIT] = ROLE_BIT(ROLE_MODERATOR),
 	[ACT_MERGE] = ROLE_BIT(ROLE_MODERATOR),
 	[ACT_SPLIT] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_RELEASE_VOTES] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_DISCARD_VOTES] = ROLE_BIT(ROLE_MODERATOR),
 };
 
 /* ---- the common reply: an ack from the script, sent as it is ---- */
@@ -117,7 +122,7 @@ cmd_vote(struct session *s, const struct cmd *c)
 		[VOTE_CLIENT] = s->m.client, [VOTE_RID] = c->rid, [VOTE_ID] = id,
 		[VOTE_DIR] = c->type == CMD_VOTE ? "vote" : "unvote",
 		[VOTE_LIMIT] = limit, [VOTE_WINDOW] = WINDOW_MS,
-		[VOTE_IP] = s->ip, [VOTE_IP_LIMIT] = iplimit,
+		[VOTE_IP] = s->group, [VOTE_IP_LIMIT] = iplimit,
 		[VOTE_FRESH_MS] = fresh, [VOTE_BURST] = burst,
 	};
 
@@ -164,12 +169,13 @@ cmd_moderate(struct session *s, const struct cmd *c)
 static void
 cmd_ban(struct session *s, const struct cmd *c)
 {
-	char id[24] = "";
+	char id[24] = "", hold[16];
 	const char *args[BAN_NARGS] = {
 		[BAN_CLIENT] = s->m.client, [BAN_RID] = c->rid, [BAN_ID] = id,
-		[BAN_HANDLE] = c->author,
+		[BAN_HANDLE] = c->author, [BAN_HOLD_S] = hold,
 	};
 
+	snprintf(hold, sizeof(hold), "%d", cfg->ban_hold_s > 0 ? cfg->ban_hold_s : 1);
 	if (c->id > 0)
 		snprintf(id, sizeof(id), "%lld", c->id);
 	run(s, c, SCRIPT_BAN, args);
@@ -339,6 +345,47 @@ cmd_page(struct session *s, const struct cmd *c)
 	sbuf_free(&b);
 }
 
+/* ---- prove: a held new id shows the work --id-cost asks for ---- */
+
+/* Leading zero bits of SHA-256(room ":" client ":" nonce). */
+static int
+work_bits(const char *room, const char *client, const char *nonce)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char buf[3 * PROTO_ID_LEN + 8];
+	int bits = 0, i, b;
+
+	snprintf(buf, sizeof(buf), "%s:%s:%s", room, client, nonce);
+	SHA256((const unsigned char *)buf, strlen(buf), md);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		if (md[i] == 0) {
+			bits += 8;
+			continue;
+		}
+		for (b = 7; b >= 0 && !(md[i] & (1 << b)); b--)
+			bits++;
+		break;
+	}
+	return bits;
+}
+
+static void
+cmd_prove(struct session *s, const struct cmd *c)
+{
+	const char *args[PROVE_NARGS] = { [PROVE_CLIENT] = s->m.client };
+
+	if (cfg->id_cost == 0 || !s->challenge) {
+		session_error(s, c->rid, "bad_request", "nothing to prove", 0);
+		return;
+	}
+	if (work_bits(s->room_id, s->m.client, c->nonce) < cfg->id_cost) {
+		session_error(s, c->rid, "bad_request", "the nonce does not show the work asked for", 0);
+		return;
+	}
+	s->challenge = 0;
+	run(s, c, SCRIPT_PROVE, args);
+}
+
 /* ---- dispatch ---- */
 
 static void
@@ -385,7 +432,7 @@ commands_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
 	ask_init(c);
-	hello_init(loop);
+	hello_init(loop, c);
 }
 
 void

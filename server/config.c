@@ -75,8 +75,14 @@ static const struct opt opts[] = {
 	  "seconds allowed to finish an HTTP request, or a WebSocket handshake and its hello" },
 	{ "keepalive", "SURAK_KEEPALIVE", OPT_INT, OFF(keepalive_s), "30", 1, 3600,
 	  "seconds of silence before a WebSocket is pinged; closed if the pong is that late again" },
-	{ "trust-proxy", "SURAK_TRUST_PROXY", OPT_BOOL, OFF(trust_proxy), "0", 0, 1,
-	  "take the client address from X-Forwarded-For (behind a proxy)" },
+	{ "trust-proxy", "SURAK_TRUST_PROXY", OPT_STR, OFF(trust_proxy), NULL, 0, 0,
+	  "CIDRs of the proxies in front (10.0.0.0/8,…): the client address is the right-most X-Forwarded-For one not among them" },
+	{ "id-rate", "SURAK_ID_RATE", OPT_INT, OFF(id_rate), "120", 1, 100000,
+	  "new client ids per address (IPv6: per /64) per minute whose votes count at once; the rest are held" },
+	{ "id-cost", "SURAK_ID_COST", OPT_INT, OFF(id_cost), "0", 0, 28,
+	  "bits of proof of work a new client id must show before its votes count (0: off; for a room under attack)" },
+	{ "ban-hold", "SURAK_BAN_HOLD", OPT_INT, OFF(ban_hold_s), "3600", 0, 864000,
+	  "seconds a ban also holds new client ids from the banned author's address" },
 	{ "log-level", "SURAK_LOG_LEVEL", OPT_LEVEL, OFF(log_level), "info", 0, 0,
 	  "error, warn, info or debug" },
 };
@@ -276,6 +282,16 @@ config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (config_parse_redis_url(c->redis_url, &c->redis, err, errlen) < 0)
 		return -1;
+	if (c->trust_proxy && (strcmp(c->trust_proxy, "0") == 0 || strcmp(c->trust_proxy, "false") == 0 ||
+	    strcmp(c->trust_proxy, "no") == 0)) {
+		free(c->trust_proxy);
+		c->trust_proxy = NULL;
+	}
+	if (c->trust_proxy && addr_parse_cidrs(c->trust_proxy, &c->trusted) < 0) {
+		snprintf(err, errlen, "--trust-proxy takes the proxies' addresses as CIDRs "
+		    "(e.g. 10.0.0.0/8,127.0.0.1), not '%.64s'", c->trust_proxy);
+		return -1;
+	}
 	return 0;
 }
 

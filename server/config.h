@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "addr.h"
+
 struct redis_addr {
 	char *host;		/* NULL when unix_path is set */
 	int port;
@@ -42,7 +44,11 @@ struct config {
 	int redis_inflight;	/* commands at Redis at once; the rest wait in the hub */
 	int handshake_timeout_s;
 	int keepalive_s;
-	int trust_proxy;	/* take the client IP from X-Forwarded-For */
+	char *trust_proxy;	/* CIDRs of the proxies in front, or NULL */
+	struct cidrs trusted;	/* trust_proxy, parsed */
+	int id_rate;		/* new client ids per address group per minute that count */
+	int id_cost;		/* bits of proof of work a new client id owes (0: none) */
+	int ban_hold_s;		/* new ids from a banned author's address group are held this long */
 	int log_level;
 };
 

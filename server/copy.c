@@ -79,28 +79,68 @@ copy_keep_event(struct copy *c, struct event *ev)
 	c->ring_len++;
 }
 
+/* An event over a copy being loaded, whatever its seq (the chunks may hold its effect already). */
+static void
+replay(struct copy *c, const struct event *ev)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%lld", ev->qid);
+	switch (ev->op) {
+	case EV_UPSERT:
+		json_object_set(c->qs, key, ev->q);
+		break;
+	case EV_REMOVE:
+		json_object_del(c->qs, key);
+		break;
+	case EV_ROOM:
+		json_decref(c->meta);
+		c->meta = json_incref(ev->room);
+		break;
+	case EV_KEYS:
+		c->modver = ev->modver;
+		c->presver = ev->presver;
+		break;
+	}
+}
+
 int
-copy_load(struct copy *c, const redisReply *r)
+copy_load_chunk(struct copy *c, const redisReply *r, int first, long long *next)
 {
 	const redisReply *qa = store_reply_array(r, SNAPSHOT_R_QUESTIONS);
 	const redisReply *ea = store_reply_array(r, SNAPSHOT_R_EVENTS);
 	const char *meta, *epoch = store_reply_str(r, SNAPSHOT_R_EPOCH, NULL);
+	uint64_t seq = (uint64_t)store_reply_int(r, SNAPSHOT_R_SEQ);
 	json_t *m;
 	size_t i, len = 0;
 
 	meta = store_reply_str(r, SNAPSHOT_R_ROOM, &len);
 	m = meta ? json_loadb(meta, len, 0, NULL) : NULL;
-	if (m == NULL || epoch == NULL || qa == NULL || ea == NULL) {
+	if (m == NULL || epoch == NULL || qa == NULL || ea == NULL ||
+	    (!first && strcmp(epoch, c->epoch) != 0)) {
 		json_decref(m);
 		return -1;
 	}
-	copy_reset(c, m, (uint64_t)store_reply_int(r, SNAPSHOT_R_SEQ), epoch);
+	if (first) {
+		copy_reset(c, m, seq, epoch);
+		c->seq0 = seq;
+		c->ready = 0;
+	} else {
+		json_decref(c->meta);
+		c->meta = m;
+	}
+	c->modver = store_reply_int(r, SNAPSHOT_R_MODVER);
+	c->presver = store_reply_int(r, SNAPSHOT_R_PRESVER);
 	for (i = 0; i < qa->elements; i++) {
 		json_t *q = json_loadb(qa->element[i]->str, qa->element[i]->len, 0, NULL);
 
 		if (q)
 			copy_put_question(c, q);
 	}
+	*next = store_reply_int(r, SNAPSHOT_R_NEXT);
+	if (*next > 0)
+		return 0;
+	/* The last chunk: its history, replayed from just after the first chunk over all of them. */
 	for (i = 0; i < ea->elements; i++) {
 		struct event *ev = event_parse(ea->element[i]->str, ea->element[i]->len);
 
@@ -109,7 +149,14 @@ copy_load(struct copy *c, const redisReply *r)
 			event_unref(ev);
 		}
 	}
-	return 0;
+	if (seq > c->seq0 && (c->ring_len == 0 || (uint64_t)copy_event(c, 0)->seq > c->seq0 + 1))
+		return -1;	/* the history no longer reaches back to the first chunk */
+	for (i = 0; i < c->ring_len; i++)
+		if ((uint64_t)copy_event(c, i)->seq > c->seq0)
+			replay(c, copy_event(c, i));
+	c->seq = seq;
+	c->ready = 1;
+	return 1;
 }
 
 enum copy_apply
@@ -134,6 +181,8 @@ copy_apply(struct copy *c, struct event *ev)
 		c->meta = json_incref(ev->room);
 		break;
 	case EV_KEYS:
+		c->modver = ev->modver;
+		c->presver = ev->presver;
 		break;
 	}
 	c->seq = (uint64_t)ev->seq;

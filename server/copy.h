@@ -25,7 +25,9 @@ struct redisReply;
 struct copy {
 	int ready;			/* loaded: valid up to seq */
 	uint64_t seq;
+	uint64_t seq0;			/* while loading in chunks: the first chunk's seq */
 	char epoch[PROTO_ID_LEN + 1];
+	long long modver, presver;	/* the key versions valid now */
 	json_t *meta;			/* the room object */
 	json_t *qs;			/* "id" → question, moderator view */
 	struct event **ring;		/* the last events, oldest first */
@@ -38,10 +40,14 @@ void copy_init(struct copy *c, size_t history);
 void copy_free(struct copy *c);
 
 /*
- * Replaces the copy by a reply of the snapshot script; 0, or -1 (the copy
- * unchanged) if the reply is malformed.
+ * Loads a chunk of the snapshot script (first: the copy starts over from
+ * it). Returns 1 when that was the last chunk (the history has been
+ * replayed over the chunks: the copy is exact at its seq), 0 when more
+ * are to come (*next is the next chunk's cursor), -1 if the reply is
+ * malformed or the history does not reach back to the first chunk (load
+ * again).
  */
-int copy_load(struct copy *c, const struct redisReply *r);
+int copy_load_chunk(struct copy *c, const struct redisReply *r, int first, long long *next);
 /* Starts a reload: the copy holds this room state and no question yet. */
 void copy_reset(struct copy *c, json_t *meta, uint64_t seq, const char *epoch);
 /* During a reload: one question (takes the reference) and one kept event, oldest first. */

@@ -47,6 +47,8 @@ event_parse(const char *json, size_t len)
 		ev->qid = json_integer_value(json_object_get(ev->q, "id"));
 		ev->now_public = status_public(json_string_value(json_object_get(ev->q, "status")));
 		ev->mine = dup_str(o, "mine");
+		if (json_is_object(json_object_get(o, "own")))
+			ev->own = json_dumps(json_object_get(o, "own"), JSON_COMPACT);
 	} else if (strcmp(op, "remove") == 0) {
 		ev->op = EV_REMOVE;
 		ev->qid = json_integer_value(json_object_get(o, "id"));
@@ -88,6 +90,7 @@ event_unref(struct event *ev)
 	json_decref(ev->q);
 	json_decref(ev->room);
 	free(ev->mine);
+	free(ev->own);
 	free(ev->by);
 	free(ev);
 }

@@ -26,6 +26,7 @@ struct event {
 	int now_public;		/* upsert: public after it */
 	long long into;		/* remove: merged into this question, or 0 */
 	char *mine;		/* upsert: the client that now asked it, or NULL */
+	char *own;		/* upsert: what that client may read of it (member.h), or NULL */
 	json_t *q;		/* upsert: the question, moderator view */
 	json_t *room;		/* room: the room object */
 	char *by;		/* keys: the client that rotated them */

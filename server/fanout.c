@@ -96,7 +96,7 @@ send_personal(struct room *rm, long long wm)
 			continue;
 		for (j = 0; j < l->n; j++) {
 			struct member *mb = l->v[j];
-			struct marks who = { &mb->mine, &mb->voted };
+			struct marks who = { &mb->mine, &mb->voted, &mb->own };
 			struct sbuf b = { 0 };
 
 			if (!mb->live)

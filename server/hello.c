@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "config.h"
 #include "log.h"
 #include "map.h"
 #include "metrics.h"
@@ -27,6 +28,8 @@
 #include "util.h"
 
 #define BATCH_MAX 256
+
+static const struct config *cfg;
 
 struct hello_state {
 	char key[PROTO_MAX_KEY + 1];
@@ -92,12 +95,25 @@ refused(struct session *s, redisReply *r)
 
 /* ---- viewers, in batches ---- */
 
+/* {qid, json, …}: the viewer's own words of the questions it shares. */
+static void
+load_own(struct member *m, const redisReply *a)
+{
+	size_t i;
+
+	for (i = 0; a && i + 1 < a->elements; i += 2)
+		if (a->element[i]->type == REDIS_REPLY_STRING && a->element[i + 1]->type == REDIS_REPLY_STRING)
+			rooms_set_own(m, strtoll(a->element[i]->str, NULL, 10), a->element[i + 1]->str);
+}
+
 static void
 on_batch(void *arg, redisReply *r)
 {
 	struct batch *b = arg;
 	const redisReply *mine = store_reply_array(r, HELLO_R_MINE);
 	const redisReply *voted = store_reply_array(r, HELLO_R_VOTED);
+	const redisReply *own = store_reply_array(r, HELLO_R_OWN);
+	const redisReply *held = store_reply_array(r, HELLO_R_HELD);
 	size_t i;
 
 	/* The reply answers the clients in the order they were sent. */
@@ -110,6 +126,10 @@ on_batch(void *arg, redisReply *r)
 			load_ids(&s->m.mine, mine->element[i]);
 		if (voted && i < voted->elements)
 			load_ids(&s->m.voted, voted->element[i]);
+		if (own && i < own->elements)
+			load_own(&s->m, own->element[i]);
+		s->challenge = cfg->id_cost > 0 && held && i < held->elements &&
+		    store_reply_int(held, i) == 1;
 		admit(s);
 	}
 	free(b->v);
@@ -132,8 +152,11 @@ batch_wanted(void *arg)
 static void
 send_batch(struct batch *b)
 {
-	struct sbuf clients = { 0 };
-	const char *args[HELLO_NARGS];
+	struct sbuf clients = { 0 }, groups = { 0 };
+	char rate[16], burst[16], cost[16];
+	const char *args[HELLO_NARGS] = {
+		[HELLO_RATE] = rate, [HELLO_BURST] = burst, [HELLO_COST] = cost,
+	};
 	size_t i, j;
 
 	/* Clients that left while it collected are dropped now. */
@@ -150,15 +173,25 @@ send_batch(struct batch *b)
 		return;
 	}
 	sbuf_init(&clients, b->n * 24);
+	sbuf_init(&groups, b->n * 24);
 	for (i = 0; i < b->n; i++) {
-		if (i)
+		if (i) {
 			sbuf_addc(&clients, ' ');
+			sbuf_addc(&groups, ' ');
+		}
 		sbuf_adds(&clients, b->v[i]->s->m.client);
+		sbuf_adds(&groups, b->v[i]->s->group[0] ? b->v[i]->s->group : "-");
 	}
+	/* A burst of a quarter of a minute's new ids, at least a few. */
+	snprintf(rate, sizeof(rate), "%d", cfg->id_rate);
+	snprintf(burst, sizeof(burst), "%d", cfg->id_rate / 4 > 5 ? cfg->id_rate / 4 : 5);
+	snprintf(cost, sizeof(cost), "%d", cfg->id_cost);
 	args[HELLO_CLIENTS] = clients.data;
+	args[HELLO_GROUPS] = groups.data;
 	if (store_run(SCRIPT_HELLO, b->room, args, on_batch, b, batch_wanted) != STORE_SENT)
 		on_batch(b, NULL);
 	sbuf_free(&clients);
+	sbuf_free(&groups);
 }
 
 static void
@@ -286,8 +319,9 @@ cmd_hello(struct session *s, struct cmd *c)
 }
 
 void
-hello_init(uv_loop_t *loop)
+hello_init(uv_loop_t *loop, const struct config *c)
 {
+	cfg = c;
 	memset(&H, 0, sizeof(H));
 	H.open = map_new();
 	uv_check_init(loop, &H.check);

@@ -14,7 +14,9 @@
 struct session;
 struct cmd;
 
-void hello_init(uv_loop_t *loop);
+struct config;
+
+void hello_init(uv_loop_t *loop, const struct config *cfg);
 /* Answers the hellos still collecting (unavailable) and stops. */
 void hello_shutdown(void);
 void cmd_hello(struct session *s, struct cmd *c);

@@ -19,6 +19,18 @@
 struct msg;
 struct room;
 
+/*
+ * What a viewer may read of the questions it asked that were merged into
+ * another resident's question the public cannot see yet: its own words,
+ * {"text","name","created"} as the public would read them (own:CLIENT in
+ * Redis). Never the other resident's.
+ */
+struct ownviews {
+	long long *id;
+	char **json;
+	size_t n, cap;
+};
+
 /* Which key admitted a session (moderator and presenter keys have versions). */
 enum keykind { KEY_NONE, KEY_MODERATOR, KEY_PRESENTER };
 
@@ -39,6 +51,7 @@ struct member {
 	int live;			/* in a live list: its welcome was sent */
 	struct idset mine;		/* questions this client asked (viewers) */
 	struct idset voted;		/* questions this client voted for (viewers) */
+	struct ownviews own;		/* its own words of the shared ones it may not see */
 };
 
 /* What the room modules may do to the session behind a member. */

@@ -17,12 +17,13 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_APPROVE] = "approve", [ACT_REJECT] = "reject", [ACT_ANSWER] = "answer",
 	[ACT_REOPEN] = "reopen", [ACT_FEATURE] = "feature", [ACT_UNFEATURE] = "unfeature",
 	[ACT_EDIT] = "edit", [ACT_MERGE] = "merge", [ACT_SPLIT] = "split",
+	[ACT_RELEASE_VOTES] = "release_votes", [ACT_DISCARD_VOTES] = "discard_votes",
 };
 static const char *const type_names[CMD_COUNT] = {
 	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",
 	[CMD_MODERATE] = "moderate", [CMD_BAN] = "ban", [CMD_ROOM] = "room",
 	[CMD_SIMILAR] = "similar", [CMD_VARIANTS] = "variants", [CMD_ROTATE] = "rotate_keys",
-	[CMD_PAGE] = "page",
+	[CMD_PAGE] = "page", [CMD_PROVE] = "prove",
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
@@ -416,6 +417,9 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 	}
 	case CMD_PAGE:
 		r = parse_page(o, c, e);
+		break;
+	case CMD_PROVE:
+		r = copy_token(o, "nonce", c->nonce, 1, PROTO_ID_LEN, 0, e);
 		break;
 	case CMD_COUNT:
 		break;

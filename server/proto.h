@@ -29,12 +29,14 @@ enum cmd_type {
 	CMD_VARIANTS,	/* every variant of a question (moderators), */
 	CMD_ROTATE,	/* new keys for the room (moderators) */
 	CMD_PAGE,	/* more questions after a partial welcome */
+	CMD_PROVE,	/* a held new client id's proof of work */
 	CMD_COUNT
 };
 
 enum action {
 	ACT_APPROVE, ACT_REJECT, ACT_ANSWER, ACT_REOPEN, ACT_FEATURE,
-	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT, ACT_COUNT
+	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT, ACT_RELEASE_VOTES, ACT_DISCARD_VOTES,
+	ACT_COUNT
 };
 
 struct cmd {
@@ -52,6 +54,8 @@ struct cmd {
 	/* page */
 	int sort_new;		/* 0: by rank ("top"), 1: newest first ("new") */
 	long long offset, limit;
+	/* prove */
+	char nonce[PROTO_ID_LEN + 1];
 	/* ask (text, name), similar and moderate edit (text), room (title); cleaned, owned */
 	char *text;
 	char *name;

@@ -10,6 +10,7 @@
 #include "event.h"
 #include "idset.h"
 #include "map.h"
+#include "member.h"
 #include "proto.h"
 #include "util.h"
 
@@ -17,6 +18,55 @@ static int
 marked(const struct idset *set, long long id)
 {
 	return set && idset_has(set, id);
+}
+
+const char *
+ownviews_get(const struct ownviews *o, long long id)
+{
+	size_t i;
+
+	for (i = 0; o && i < o->n; i++)
+		if (o->id[i] == id)
+			return o->json[i];
+	return NULL;
+}
+
+/* A shared question the public may not see, as its viewer may: its own words and the status. */
+static int
+write_own(struct sbuf *b, const json_t *q, const char *own, int voted)
+{
+	json_t *o = json_loads(own, 0, NULL);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	sbuf_printf(b, "{\"id\":%lld,\"text\":", (long long)json_integer_value(json_object_get(q, "id")));
+	proto_write_json(b, json_object_get(o, "text"));
+	sbuf_adds(b, ",\"name\":");
+	proto_write_json(b, json_object_get(o, "name"));
+	sbuf_adds(b, ",\"status\":");
+	proto_write_json(b, json_object_get(q, "status"));
+	sbuf_printf(b, ",\"featured\":false,\"votes\":1,\"dups\":0,\"score\":1,\"created\":%lld,\"updated\":",
+	    (long long)json_integer_value(json_object_get(o, "created")));
+	proto_write_json(b, json_object_get(q, "updated"));
+	sbuf_adds(b, voted ? ",\"mine\":true,\"voted\":true}" : ",\"mine\":true}");
+	json_decref(o);
+	return 0;
+}
+
+void
+render_question(struct sbuf *b, const json_t *q, enum view view, const struct marks *who)
+{
+	long long id = json_integer_value(json_object_get(q, "id"));
+	int mine = who && marked(who->mine, id), voted = who && marked(who->voted, id);
+	const char *own;
+
+	if (view == VIEW_PUBLIC && mine && who->own &&
+	    !proto_status_public(json_string_value(json_object_get(q, "status"))) &&
+	    (own = ownviews_get(who->own, id)) != NULL && write_own(b, q, own, voted) == 0)
+		return;
+	proto_write_question(b, q, view, mine, voted);
 }
 
 /* One event, written with op `op` (which may differ from the event's own). */
@@ -30,9 +80,13 @@ write_event(struct sbuf *b, const struct event *ev, enum ev_op op, enum view vie
 	switch (op) {
 	case EV_UPSERT: {
 		int mine = who && marked(who->mine, ev->qid);
+		struct marks own_only = { who ? who->mine : NULL, NULL, who ? who->own : NULL };
 
+		/* In an event, "voted" only for the viewer's own questions. */
 		sbuf_adds(b, ",\"q\":");
-		proto_write_question(b, ev->q, view, mine, mine && marked(who->voted, ev->qid));
+		if (mine)
+			own_only.voted = who->voted;
+		render_question(b, ev->q, view, who ? &own_only : NULL);
 		break;
 	}
 	case EV_REMOVE:
@@ -143,11 +197,8 @@ render_welcome_questions(struct sbuf *b, json_t *const *qs, size_t n, enum view 
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		long long id = json_integer_value(json_object_get(qs[i], "id"));
-		int mine = who && marked(who->mine, id);
-
 		if (already + i > 0)
 			sbuf_addc(b, ',');
-		proto_write_question(b, qs[i], view, mine, who && marked(who->voted, id));
+		render_question(b, qs[i], view, who);
 	}
 }

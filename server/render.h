@@ -20,11 +20,22 @@ struct sbuf;
 struct event;
 struct idset;
 
-/* One viewer's own questions and votes; NULL marks render for everyone. */
+/* One viewer's own questions, votes and own words; NULL marks render for everyone. */
 struct marks {
 	const struct idset *mine;
 	const struct idset *voted;
+	const struct ownviews *own;	/* may be NULL */
 };
+
+struct ownviews;
+/* The viewer's own words of question id, or NULL. */
+const char *ownviews_get(const struct ownviews *o, long long id);
+
+/*
+ * A question as `view` sees it, and `who` when set: the viewer's own words
+ * instead of a question it shares but the public may not see.
+ */
+void render_question(struct sbuf *b, const json_t *q, enum view view, const struct marks *who);
 
 /*
  * Writes what events evs[0..n) look like to `view` (and, with `who`, to

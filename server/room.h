@@ -48,6 +48,8 @@ struct room {
 	int reload;			/* reload after the current load */
 	uint64_t retry_at;
 	struct copy copy;
+	struct copy *next;		/* the copy being loaded, chunk by chunk */
+	long long next_after;		/* its next chunk's cursor */
 	struct evlist early;		/* events received while loading */
 
 	/* fan-out (fanout.c) */

@@ -38,6 +38,7 @@
 #define LINGER_MS 15000		/* an empty room stays subscribed this long */
 #define RETRY_MS 500		/* between snapshot attempts */
 #define JOIN_TIMEOUT_MS 15000	/* a member waits this long for its welcome */
+#define SNAPSHOT_CHUNK 1000	/* questions per snapshot call: each well under 50 ms of Redis */
 /*
  * Welcomes sent per room per turn of the loop: when a room's copy arrives
  * with thousands waiting, they are welcomed over several turns, with
@@ -56,6 +57,7 @@ static struct {
 } R;
 
 static void load(struct room *rm);
+static void on_snapshot(void *arg, redisReply *r);
 
 /* ---- small helpers ---- */
 
@@ -138,6 +140,10 @@ room_free(struct room *rm)
 	map_del(R.rooms, rm->id);
 	metrics.rooms = map_count(R.rooms);
 	fanout_forget(rm);
+	if (rm->next) {
+		copy_free(rm->next);
+		free(rm->next);
+	}
 	evlist_free(&rm->batch);
 	evlist_free(&rm->early);
 	copy_free(&rm->copy);
@@ -182,6 +188,17 @@ serve_waiting(struct room *rm)
 		if (n++ == WELCOMES_PER_TURN) {
 			uv_idle_start(&R.serve, on_serve);
 			return;
+		}
+		/*
+		 * Admitted with a key the room has replaced since (the rotation
+		 * raced its hello, or this hub loaded the room after it): closed,
+		 * whichever hub it is on.
+		 */
+		if ((m->keykind == KEY_MODERATOR && m->keyver < rm->copy.modver) ||
+		    (m->keykind == KEY_PRESENTER && m->keyver < rm->copy.presver)) {
+			rooms_leave(m);
+			room_ops->fail(m, "auth_failed", "the room's keys were replaced", 4001, "keys rotated");
+			continue;
 		}
 		roster_list_del(&rm->waiting, m);
 		welcome_send(rm, m, 1);
@@ -243,8 +260,15 @@ rooms_set_voted(struct member *m, long long id, int on)
 }
 
 void
+rooms_set_own(struct member *m, long long id, const char *json)
+{
+	roster_set_own(m, id, json);
+}
+
+void
 rooms_member_free(struct member *m)
 {
+	roster_free_own(m);
 	idset_free(&m->mine);
 	idset_free(&m->voted);
 }
@@ -314,31 +338,32 @@ fail_members(struct room *rm, const char *code, const char *message)
 
 /* ---- events ---- */
 
-/* What an applied event changes for the room's members. */
+/*
+ * What an applied event changes for the room's members. `gone` is the
+ * question a remove took out of the copy (NULL otherwise).
+ */
 static void
-on_applied(struct room *rm, struct event *ev)
+on_applied(struct room *rm, struct event *ev, json_t *gone)
 {
-	if (ev->op == EV_REMOVE && ev->into > 0) {
-		/* The askers of a merged question now asked its target. */
-		char key[24];
-		struct mlist *l;
-		size_t i;
-
-		snprintf(key, sizeof(key), "%lld", ev->qid);
-		l = map_get(rm->by_qid, key);
-		for (i = 0; l && i < l->n; i++)
-			roster_add_mine(l->v[i], ev->into);
-	} else if (ev->op == EV_KEYS)
+	if (ev->op == EV_REMOVE && ev->into > 0)
+		/* The askers of a merged question now asked its target, in their own words. */
+		roster_merged(rm, ev->qid, ev->into, gone);
+	else if (ev->op == EV_KEYS)
 		roster_close_stale_keys(rm, ev);
 	if (ev->mine)
-		roster_add_mine_for_client(rm, ev->mine, ev->qid);
+		roster_add_mine_for_client(rm, ev->mine, ev->qid, ev->own);
 }
 
 /* Applies one event to the copy; 0, or -1 on a gap (a reload is started). */
 static int
 apply(struct room *rm, struct event *ev)
 {
-	switch (copy_apply(&rm->copy, ev)) {
+	json_t *gone = ev->op == EV_REMOVE ? json_incref(copy_question(&rm->copy, ev->qid)) : NULL;
+	enum copy_apply r = copy_apply(&rm->copy, ev);
+
+	if (r != COPY_APPLIED)
+		json_decref(gone);
+	switch (r) {
 	case COPY_STALE:
 		return 0;
 	case COPY_GAP:
@@ -351,7 +376,8 @@ apply(struct room *rm, struct event *ev)
 	case COPY_APPLIED:
 		break;
 	}
-	on_applied(rm, ev);
+	on_applied(rm, ev, gone);
+	json_decref(gone);
 	fanout_add(rm, ev);
 	return 0;
 }
@@ -390,25 +416,54 @@ catch_up(struct room *rm, uint64_t old_seq, int same_epoch)
 		struct event *ev = copy_event(&rm->copy, i);
 
 		if (ev->mine)
-			roster_add_mine_for_client(rm, ev->mine, ev->qid);
+			roster_add_mine_for_client(rm, ev->mine, ev->qid, ev->own);
+		if (ev->op == EV_REMOVE && ev->into > 0)
+			roster_merged(rm, ev->qid, ev->into, NULL);
 		fanout_add(rm, ev);
 	}
 }
 
+/* The next chunk of the snapshot the room is loading into rm->next. */
+static int
+load_chunk(struct room *rm)
+{
+	char after[24], limit[16];
+	const char *args[SNAPSHOT_NARGS] = { [SNAPSHOT_AFTER] = after, [SNAPSHOT_LIMIT] = limit };
+
+	snprintf(after, sizeof(after), "%lld", rm->next_after);
+	snprintf(limit, sizeof(limit), "%d", SNAPSHOT_CHUNK);
+	return store_run(SCRIPT_SNAPSHOT, rm->id, args, on_snapshot, rm, NULL) == STORE_SENT ? 0 : -1;
+}
+
+static void
+load_failed(struct room *rm)
+{
+	rm->loading = 0;
+	if (rm->next) {
+		copy_free(rm->next);
+		free(rm->next);
+		rm->next = NULL;
+	}
+	rm->retry_at = now_ms() + RETRY_MS;
+}
+
+/*
+ * A chunk of the snapshot: loaded into a copy of its own, which replaces
+ * the live one only once complete, so the live copy serves welcomes all
+ * along.
+ */
 static void
 on_snapshot(void *arg, redisReply *r)
 {
 	struct room *rm = arg;
 	uint64_t old_seq = rm->copy.seq;
-	int was_ready = rm->copy.ready;
+	int was_ready = rm->copy.ready, first = rm->next_after == 0, done;
 	char old_epoch[sizeof(rm->copy.epoch)];
+	long long next = 0;
 	size_t i;
 
-	rm->loading = 0;
-	if (rm->sub != SUB_ON)
-		return;		/* unsubscribed meanwhile; maintenance decides */
-	if (r == NULL) {
-		rm->retry_at = now_ms() + RETRY_MS;
+	if (rm->sub != SUB_ON || r == NULL) {
+		load_failed(rm);	/* unsubscribed meanwhile (maintenance decides), or no answer */
 		return;
 	}
 	if (!store_reply_ok(r)) {
@@ -417,17 +472,29 @@ on_snapshot(void *arg, redisReply *r)
 		const char *code = store_reply_err(r, &msg, &retry);
 
 		log_warn("room %s: snapshot failed: %s", rm->id, code);
+		load_failed(rm);
 		if (strcmp(code, "no_room") == 0)
 			fail_members(rm, "no_room", "the room no longer exists");
-		rm->retry_at = now_ms() + RETRY_MS;
 		return;
 	}
+	if ((done = copy_load_chunk(rm->next, r, first, &next)) < 0) {
+		log_warn("room %s: snapshot not usable (malformed, or the room moved too fast); loading again", rm->id);
+		load_failed(rm);
+		return;
+	}
+	if (done == 0) {
+		rm->next_after = next;
+		if (load_chunk(rm) < 0)
+			load_failed(rm);
+		return;
+	}
+	/* Complete: it replaces the live copy. */
 	memcpy(old_epoch, rm->copy.epoch, sizeof(old_epoch));
-	if (copy_load(&rm->copy, r) < 0) {
-		log_error("room %s: malformed snapshot", rm->id);
-		rm->retry_at = now_ms() + RETRY_MS;
-		return;
-	}
+	copy_free(&rm->copy);
+	rm->copy = *rm->next;
+	free(rm->next);
+	rm->next = NULL;
+	rm->loading = 0;
 	rm->reload = 0;
 	welcome_drop_caches(rm);
 	if (was_ready && has_live(rm) && rm->copy.seq != old_seq)
@@ -448,11 +515,12 @@ load(struct room *rm)
 	if (rm->loading || rm->sub != SUB_ON)
 		return;
 	rm->reload = 0;
-	if (store_run(SCRIPT_SNAPSHOT, rm->id, NULL, on_snapshot, rm, NULL) != STORE_SENT) {
-		rm->retry_at = now_ms() + RETRY_MS;
-		return;
-	}
+	rm->next = xcalloc(1, sizeof(*rm->next));
+	copy_init(rm->next, (size_t)room_cfg->history);
+	rm->next_after = 0;
 	rm->loading = 1;
+	if (load_chunk(rm) < 0)
+		load_failed(rm);
 }
 
 /* ---- store hooks ---- */

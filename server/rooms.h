@@ -43,6 +43,8 @@ void rooms_member_free(struct member *m);
 void rooms_add_mine(struct member *m, long long id);
 /* A viewer's vote for question id is now `on`. */
 void rooms_set_voted(struct member *m, long long id, int on);
+/* What a viewer may read of question id it shares (member.h, struct ownviews). */
+void rooms_set_own(struct member *m, long long id, const char *json);
 /* Sends a member a fresh, complete welcome (its queue overflowed). 0, or -1 if it cannot have one. */
 int rooms_resync(struct member *m);
 

@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "map.h"
+#include "render.h"
 #include "room.h"
 #include "util.h"
 
@@ -130,13 +131,91 @@ roster_set_voted(struct member *m, long long id, int on)
 }
 
 void
-roster_add_mine_for_client(struct room *rm, const char *client, long long id)
+roster_add_mine_for_client(struct room *rm, const char *client, long long id, const char *own)
 {
 	struct mlist *l = map_get(rm->by_client, client);
 	size_t i;
 
-	for (i = 0; l && i < l->n; i++)
+	for (i = 0; l && i < l->n; i++) {
 		roster_add_mine(l->v[i], id);
+		if (own)
+			roster_set_own(l->v[i], id, own);
+	}
+}
+
+/* ---- own words of shared questions ---- */
+
+void
+roster_set_own(struct member *m, long long id, const char *json)
+{
+	struct ownviews *o = &m->own;
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->id[i] == id) {
+			free(o->json[i]);
+			o->json[i] = xstrdup(json);
+			return;
+		}
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 4;
+		o->id = xrealloc(o->id, o->cap * sizeof(*o->id));
+		o->json = xrealloc(o->json, o->cap * sizeof(*o->json));
+	}
+	o->id[o->n] = id;
+	o->json[o->n++] = xstrdup(json);
+}
+
+void
+roster_free_own(struct member *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->own.n; i++)
+		free(m->own.json[i]);
+	free(m->own.id);
+	free(m->own.json);
+	memset(&m->own, 0, sizeof(m->own));
+}
+
+/* What the author of a question may read of it once it is merged away: its own public words. */
+static char *
+own_of(const json_t *q)
+{
+	json_t *text = json_object_get(q, "public_text"), *name = json_object_get(q, "public_name");
+	json_t *o = json_pack("{s:O,s:O,s:O}", "text", text ? text : json_object_get(q, "text"),
+	    "name", name ? name : json_object_get(q, "name"), "created", json_object_get(q, "created"));
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+void
+roster_merged(struct room *rm, long long from, long long into, const json_t *gone)
+{
+	char key[24];
+	struct mlist *l;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%lld", from);
+	l = map_get(rm->by_qid, key);
+	for (i = 0; l && i < l->n; i++) {
+		struct member *m = l->v[i];
+		const char *had = ownviews_get(&m->own, from);
+		/*
+		 * Without the source (a merge inside a gap the copy reloaded
+		 * over) nothing is shown rather than another's words; the
+		 * next hello brings the own words from Redis.
+		 */
+		char *mine = had ? xstrdup(had) : gone ? own_of(gone) :
+		    xstrdup("{\"text\":\"\",\"name\":null,\"created\":0}");
+
+		roster_add_mine(m, into);
+		if (mine)
+			roster_set_own(m, into, mine);
+		free(mine);
+	}
 }
 
 /* ---- keys ---- */

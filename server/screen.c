@@ -146,3 +146,21 @@ screen_to_strings(const char *text, char **flags, char **masked)
 	*flags = sbuf_steal(&f, NULL);
 	*masked = sbuf_steal(&m, NULL);
 }
+
+void
+screen_both(const char *text, const char *name, char **flags, char **masked, char **pname)
+{
+	struct sbuf f = { 0 }, m = { 0 }, n = { 0 };
+	unsigned fl;
+
+	sbuf_init(&f, 32);
+	sbuf_init(&m, 16);
+	sbuf_init(&n, 16);
+	fl = screen_text(text, strlen(text), &m);
+	if (name && name[0])
+		fl |= screen_text(name, strlen(name), &n);
+	screen_flag_names(fl, &f);
+	*flags = sbuf_steal(&f, NULL);
+	*masked = sbuf_steal(&m, NULL);
+	*pname = sbuf_steal(&n, NULL);
+}

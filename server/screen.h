@@ -33,5 +33,10 @@ void screen_flag_names(unsigned flags, struct sbuf *out);
  * allocated, for the caller to free.
  */
 void screen_to_strings(const char *text, char **flags, char **masked);
+/*
+ * The same for a question and its asker's name: *flags covers both, and
+ * *pname receives the name as the public may read it ("" if unchanged).
+ */
+void screen_both(const char *text, const char *name, char **flags, char **masked, char **pname);
 
 #endif

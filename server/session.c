@@ -43,13 +43,14 @@ static struct session *all;	/* every open session, for the keepalive */
 /* ---- lifetime ---- */
 
 struct session *
-session_open(struct lws *wsi, const char *ip)
+session_open(struct lws *wsi, const char *ip, const char *group)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
 	s->wsi = wsi;
 	s->refs = 1;
 	snprintf(s->ip, sizeof(s->ip), "%s", ip);
+	snprintf(s->group, sizeof(s->group), "%s", group);
 	outq_init(&s->out, (unsigned)cfg->queue_max);
 	s->last_rx = now_ms();
 	s->all_next = all;
@@ -381,9 +382,16 @@ static void
 member_live(struct member *mb)
 {
 	struct session *s = SESSION_OF(mb);
+	char json[64];
+	int n;
 
 	s->state = SS_LIVE;
 	session_pause_rx(s, 0);
+	if (s->challenge) {
+		/* A held new id: the work that would make its votes count. */
+		n = snprintf(json, sizeof(json), "{\"type\":\"challenge\",\"bits\":%d}", cfg->id_cost);
+		session_send_json(s, json, (size_t)n);
+	}
 }
 
 static void

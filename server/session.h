@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "member.h"
 #include "outq.h"
 #include "proto.h"
@@ -33,8 +34,10 @@ struct session {
 	unsigned refs;		/* the connection + each command awaited from Redis */
 	enum session_state state;
 	struct member m;	/* role, client, key; the rest is the room's */
-	char ip[64];
+	char ip[ADDR_MAX];
+	char group[ADDR_MAX];	/* its address group: what per-address limits count by */
 	char room_id[PROTO_ID_LEN + 1];
+	int challenge;		/* owes a proof of work (--id-cost): told so once live */
 
 	struct outq out;	/* frames waiting for the socket */
 	int rx_paused;
@@ -71,7 +74,7 @@ void session_init(const struct config *cfg, session_frame_fn on_frame);
 extern const struct member_ops session_member_ops;
 
 /* The WebSocket is established / has closed. */
-struct session *session_open(struct lws *wsi, const char *ip);
+struct session *session_open(struct lws *wsi, const char *ip, const char *group);
 void session_closed(struct session *s);
 
 /* Part of a message arrived (`complete` when it is the last part); -1 if the connection must close. */

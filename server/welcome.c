@@ -118,7 +118,7 @@ personal_welcome(struct room *rm, struct member *m)
 	struct msg *shared = shared_welcome(rm, ROLE_VIEWER);
 	const struct welcome_index *x = rm->windex;
 	const char *data = (const char *)shared->data;
-	struct marks who = { &m->mine, &m->voted };
+	struct marks who = { &m->mine, &m->voted, &m->own };
 	struct sbuf b = { 0 };
 	size_t i, k;
 
@@ -200,7 +200,7 @@ add_once(struct sbuf *b, json_t *q, const struct marks *who, struct idset *done,
 static void
 partial_questions(struct room *rm, struct member *m, struct sbuf *b)
 {
-	struct marks who = { m ? &m->mine : NULL, m ? &m->voted : NULL };
+	struct marks who = { m ? &m->mine : NULL, m ? &m->voted : NULL, m ? &m->own : NULL };
 	const struct marks *w = m ? &who : NULL;
 	struct idset done = { 0 };
 	size_t ntop, nnew, i, k = 0, start = b->len;
@@ -265,7 +265,7 @@ void
 welcome_page(struct room *rm, struct member *m, int newest, size_t offset, size_t limit,
     struct sbuf *out)
 {
-	struct marks who = { &m->mine, &m->voted };
+	struct marks who = { &m->mine, &m->voted, &m->own };
 	enum view view = role_view(m->role);
 	size_t n, i, k = 0;
 	json_t **v;
@@ -304,7 +304,7 @@ resume(struct room *rm, struct member *m, long from)
 	const struct copy *c = &rm->copy;
 	size_t n = c->ring_len - (size_t)from, i;
 	struct event **evs = xmalloc((n ? n : 1) * sizeof(*evs));
-	struct marks who = { &m->mine, &m->voted };
+	struct marks who = { &m->mine, &m->voted, &m->own };
 	struct sbuf b = { 0 };
 	int own;
 

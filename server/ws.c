@@ -40,15 +40,16 @@
 
 struct ws_conn {
 	struct session *s;
-	char ip[64];
-	int counted;		/* included in the per-IP count */
+	char ip[ADDR_MAX];
+	char group[ADDR_MAX];	/* what per-address limits count by (addr.h) */
+	int counted;		/* included in the per-address count */
 };
 
 static struct {
 	const struct config *cfg;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
-	struct map *per_ip;	/* ip → (uintptr_t) open connections */
+	struct map *per_ip;	/* address group → (uintptr_t) open connections */
 	char static_dir[1024];
 	int listen_fd;
 	int port;
@@ -60,33 +61,25 @@ static struct {
 	uint64_t refused_logged;
 } W;
 
-/* The client's address: the peer, or X-Forwarded-For's first hop behind a proxy. */
-static void
-client_ip(struct lws *wsi, char *out, size_t n)
+/*
+ * The client's address: the peer's, or, when the peer is one of the
+ * trusted proxies (--trust-proxy), the right-most X-Forwarded-For address
+ * that is not (addr.h). Anyone else's X-Forwarded-For is ignored.
+ */
+void
+ws_client_ip(struct lws *wsi, char out[ADDR_MAX])
 {
-	char fwd[256];
-	int len;
+	char fwd[1024];
 
 	out[0] = '\0';
-	if (W.cfg->trust_proxy &&
-	    (len = lws_hdr_copy(wsi, fwd, sizeof(fwd), WSI_TOKEN_X_FORWARDED_FOR)) > 0) {
-		char *comma = strchr(fwd, ',');
-
-		size_t k;
-
-		if (comma)
-			*comma = '\0';
-		k = strspn(fwd, "0123456789abcdefABCDEF.:");	/* an address, nothing else */
-		if (k >= n)
-			k = n - 1;
-		memcpy(out, fwd, k);
-		out[k] = '\0';
-	} else
-		lws_get_peer_simple(wsi, out, n);
+	lws_get_peer_simple(wsi, out, ADDR_MAX);
 	if (strncmp(out, "::ffff:", 7) == 0)
 		memmove(out, out + 7, strlen(out + 7) + 1);
+	if (W.cfg->trust_proxy && addr_in(&W.cfg->trusted, out) &&
+	    lws_hdr_copy(wsi, fwd, sizeof(fwd), WSI_TOKEN_X_FORWARDED_FOR) > 0)
+		addr_forwarded(&W.cfg->trusted, fwd, out);
 	if (out[0] == '\0')
-		snprintf(out, n, "unknown");
+		snprintf(out, ADDR_MAX, "unknown");
 }
 
 /* "http://host:port" → "host:port" (NULL if the scheme is not http(s)). */
@@ -155,7 +148,10 @@ filter(struct lws *wsi, struct ws_conn *c)
 {
 	char path[32];
 
-	client_ip(wsi, c->ip, sizeof(c->ip));
+	ws_client_ip(wsi, c->ip);
+	addr_group(c->ip, c->group);
+	if (c->group[0] == '\0')
+		snprintf(c->group, sizeof(c->group), "%s", c->ip);
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(path, "/ws") != 0) {
 		log_debug("ws: refused %s: path is not /ws", c->ip);
@@ -165,8 +161,8 @@ filter(struct lws *wsi, struct ws_conn *c)
 		log_info("ws: refused %s: Origin not allowed", c->ip);
 		return -1;
 	}
-	if (ip_count(c->ip) >= (uintptr_t)W.cfg->conns_per_ip) {
-		log_info("ws: refused %s: over %d connections", c->ip, W.cfg->conns_per_ip);
+	if (ip_count(c->group) >= (uintptr_t)W.cfg->conns_per_ip) {
+		log_info("ws: refused %s: over %d connections from %s", c->ip, W.cfg->conns_per_ip, c->group);
 		return -1;
 	}
 	if ((int)lws_get_socket_fd(wsi) >= W.ws_cap) {
@@ -191,9 +187,9 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		/* Counted from here: CLOSED follows every ESTABLISHED. */
-		ip_adjust(c->ip, 1);
+		ip_adjust(c->group, 1);
 		c->counted = 1;
-		c->s = session_open(wsi, c->ip);
+		c->s = session_open(wsi, c->ip, c->group);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (c->s == NULL)
@@ -213,7 +209,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 			c->s = NULL;
 		}
 		if (c->counted) {
-			ip_adjust(c->ip, -1);
+			ip_adjust(c->group, -1);
 			c->counted = 0;
 		}
 		return 0;

@@ -9,12 +9,17 @@
 
 #include <uv.h>
 
+#include "addr.h"
+
 struct config;
+struct lws;
 
 int ws_init(uv_loop_t *loop, const struct config *cfg);
 /* Closes every connection; the loop must run on to finish. */
 void ws_shutdown(void);
 /* The port actually listened on (useful with --port 0). */
 int ws_port(void);
+/* The address of the client behind a connection (trusted proxies taken into account). */
+void ws_client_ip(struct lws *wsi, char out[ADDR_MAX]);
 
 #endif

@@ -2,9 +2,17 @@
 -- empty), fingerprint, asks allowed per window (limit) and the window in
 -- ms, near-duplicate key (nd) and LSH bands, the last question id the
 -- look-up saw, the near-duplicate target id (or empty) and its similarity,
--- screening flags ("personal_data,profanity" or empty), the text as the
--- public may read it (masked; empty when nothing is masked), client IP and
--- asks allowed per window per IP.
+-- screening flags of the text and the name ("personal_data,profanity" or
+-- empty), the text and the name as the public may read them (masked; empty
+-- when nothing is masked), client IP (its address group) and asks allowed
+-- per window per address group.
+--
+-- Merging into a question the public cannot see yet (pending) keeps each
+-- resident's own words: the asker is answered, and later shown, its own
+-- text and name with that question's status (own:CLIENT), never the other
+-- resident's. A question that matches a rejected one is not merged into
+-- it: it becomes a new pending question marked "like" that one, so that a
+-- rejected copy does not bury a topic.
 --
 -- A question whose fingerprint is known is merged into the known one. A
 -- question the hub found to be a near-duplicate of `target` is merged into
@@ -13,12 +21,12 @@
 -- {"retry"} and the hub looks again, so two hubs racing with two wordings
 -- of one question end with one question, as if they had come one by one.
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked ip ip_limit
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
 local nd, bands, seen_qid, target, sim = A.nd, A.bands, A.seen_qid, A.target, A.sim
-local screen, masked = A.screen, A.masked
+local screen, masked, pname = A.screen, A.masked, A.pname
 local ip, ip_limit = A.ip, tonumber(A.ip_limit)
 
 local prev = replay(client, rid)
@@ -34,7 +42,10 @@ if id then
 elseif target ~= '' then
   q = live_question(target)
 end
-if q == nil and seen_qid ~= '' and bands ~= '' and newer_in_bands(bands, seen_qid) then
+local like
+if q and q.status == 'rejected' then
+  like, q = q.id, nil
+elseif q == nil and seen_qid ~= '' and bands ~= '' and newer_in_bands(bands, seen_qid) then
   return {'retry'}
 end
 local wait = limited('ask', client, limit, window)
@@ -42,7 +53,7 @@ if wait == 0 and ip ~= '' then wait = limited('askip', ip, ip_limit, window) end
 if wait > 0 then return err('rate_limited', 'too many questions, wait a little', wait) end
 
 local handle = author_handle(client)
-local dup
+local dup, own
 if q then
   id = q.id
   local was = q.status
@@ -50,7 +61,12 @@ if q then
   local vflags = screen ~= '' and (',"flags":' .. flags_json({flags = screen})) or ''
   redis.call('RPUSH', key('q', id, 'var'), '{"text":' .. J(text) .. ',"name":' .. J(name ~= '' and name) ..
     ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. vflags .. '}')
-  redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands, screen, masked))
+  redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands, screen, masked, pname))
+  if q.author ~= client then
+    own = own_json(text, masked, name, pname, NOW)
+    redis.call('HSETNX', key('own', client), id, own)
+    own = redis.call('HGET', key('own', client), id)
+  end
   q.nvar = tostring(redis.call('HINCRBY', qk, 'nvar', 1))
   q.dups = tostring(redis.call('HINCRBY', qk, 'dups', 1))
   redis.call('HSETNX', key('fp'), fp, id)
@@ -59,14 +75,15 @@ if q then
   redis.call('SADD', key('mine', client), id)
   set_votes(q)
   touch(q)
-  emit_upsert(q, m.featured, was, client)
+  emit_upsert(q, m.featured, was, client, own)
   dup = 1
 else
   id = tostring(redis.call('HINCRBY', key('meta'), 'qid', 1))
-  local status = m.moderation == '1' and 'pending' or 'approved'
+  local status = (m.moderation == '1' or like) and 'pending' or 'approved'
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
-    fps = fp, flags = screen, masked = masked, nvar = '0', nd = nd, bands = bands}
+    fps = fp, flags = screen, masked = masked, pname = pname, nvar = '0', nd = nd, bands = bands,
+    like = like or '', ag = ip}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))
@@ -80,8 +97,10 @@ else
 end
 -- seq: the room's seq after this change, so that a client which has
 -- already applied that event (or a later one) keeps what it has.
+-- What the asker may read: the question if the public may, else its own words.
+local view = (own and not VISIBLE[q.status]) and q_own(q, own, client) or q_mine(q, m.featured, client)
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. id .. ',"duplicate_of":' ..
   (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"seq":' ..
-  redis.call('HGET', key('meta'), 'seq') .. ',"q":' .. q_mine(q, m.featured, client) .. '}'
+  redis.call('HGET', key('meta'), 'seq') .. ',"q":' .. view .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(id), dup}

@@ -1,7 +1,9 @@
 -- ban: bans the author of question id (or the author with that handle;
 -- the other is empty) from asking and voting in the room, and rejects their
--- pending questions.
---@ args client rid id handle
+-- pending questions. A client id is the banned person's own choice, so the
+-- address group they asked from is held too for `hold_s` seconds: new ids
+-- from it are held (their votes not counted, see hello.lua).
+--@ args client rid id handle hold_s
 --@ reply ack handle
 local client, rid, id, handle = A.client, A.rid, A.id, A.handle
 
@@ -22,6 +24,9 @@ if target == client then return err('not_allowed', 'you cannot ban yourself') en
 redis.call('SADD', key('banned'), target)
 for _, qid in ipairs(redis.call('SMEMBERS', key('mine', target))) do
   local q = question(qid)
+  if q and q.author == target and q.ag and q.ag ~= '' then
+    redis.call('SET', key('bang', q.ag), '1', 'EX', tonumber(A.hold_s))
+  end
   if q and q.author == target and q.status == 'pending' and (q.into == nil or q.into == '') then
     set_status(q, 'rejected')
     touch(q)

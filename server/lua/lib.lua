@@ -18,8 +18,9 @@ local P = KEYS[1]
 local CHANNEL = ARGV[1]
 local NOW = ARGV[2]
 local HISTORY = tonumber(ARGV[3])
-local VAR_INLINE = 20          -- variants carried inline in a question
 local RID_TTL = 86400          -- seconds a command's answer is kept for retries
+local RID_MAX = 256            -- answers kept per client (the oldest go first)
+local PUSH_CHUNK = 500         -- list items pushed per RPUSH (Lua's unpack has a limit)
 local BUCKET_MAX = 64          -- question ids kept per LSH bucket (newest)
 local KEYS_MAX = 8             -- near-duplicate keys kept per question
 
@@ -78,18 +79,42 @@ end
 
 local VISIBLE = {approved = true, answered = true}
 
--- What the public reads: personal data masked.
+-- What the public reads: personal data masked, in the text and the name.
 local function public_text(q)
   if q.masked and q.masked ~= '' then return q.masked end
   return q.text
 end
 
--- The fields every role may see, without the closing brace.
-local function q_public(q, featured, text)
-  return '{"id":' .. q.id .. ',"text":' .. J(text or public_text(q)) .. ',"name":' .. J(q.name ~= '' and q.name) ..
+local function public_name(q)
+  if q.pname and q.pname ~= '' then return q.pname end
+  return q.name ~= '' and q.name
+end
+
+-- The fields every role may see, without the closing brace (moderators
+-- get the text and name as written).
+local function q_public(q, featured, text, name)
+  return '{"id":' .. q.id .. ',"text":' .. J(text or public_text(q)) .. ',"name":' .. J(name or public_name(q)) ..
     ',"status":' .. J(q.status) .. ',"featured":' .. bool(featured == q.id) ..
     ',"votes":' .. q.votes .. ',"dups":' .. q.dups .. ',"score":' .. q.score ..
     ',"created":' .. q.created .. ',"updated":' .. q.updated
+end
+
+-- What a resident whose question was merged into another that the public
+-- cannot see yet may read of it: their own words, never the other
+-- resident's. Stored per client and question (own:CLIENT) as
+-- {"text","name","created"}, the text and name as the public would read them.
+local function own_json(text, masked, name, pname, created)
+  return '{"text":' .. J((masked ~= '' and masked) or text) .. ',"name":' ..
+    J((pname ~= '' and pname) or (name ~= '' and name)) .. ',"created":' .. created .. '}'
+end
+
+-- The asker's view of a question it shares but may not see: its own words and the status.
+local function q_own(q, own, client)
+  local o = cjson.decode(own)
+  local voted = redis.call('SISMEMBER', key('voted', client), q.id) == 1
+  return '{"id":' .. q.id .. ',"text":' .. J(o.text) .. ',"name":' .. J(o.name) ..
+    ',"status":' .. J(q.status) .. ',"featured":false,"votes":1,"dups":0,"score":1,"created":' ..
+    string.format('%.0f', o.created) .. ',"updated":' .. q.updated .. ',"mine":true,"voted":' .. bool(voted) .. '}'
 end
 
 local function flags_json(q)
@@ -108,14 +133,17 @@ local function variants_json(q, from)
   return '[' .. table.concat(vs, ',') .. ']'
 end
 
--- The moderator's view: everything, variants capped to the newest VAR_INLINE.
-local function q_full(q, featured, all_variants)
+-- The moderator's view: everything; the variants themselves only when
+-- asked for (the variants command, exports), so that an event or a
+-- welcome stays small however often a question was asked.
+local function q_full(q, featured, with_variants)
   local n = tonumber(q.nvar or '0')
-  local from = 0
-  if not all_variants and n > VAR_INLINE then from = n - VAR_INLINE end
-  local s = q_public(q, featured, q.text) .. ',"author":' .. J(q.ah) .. ',"flags":' .. flags_json(q) ..
-    ',"variants":' .. variants_json(q, from) .. ',"nvariants":' .. n
+  local s = q_public(q, featured, q.text, q.name ~= '' and q.name) .. ',"author":' .. J(q.ah) ..
+    ',"flags":' .. flags_json(q) .. ',"nvariants":' .. n
+  if with_variants then s = s .. ',"variants":' .. variants_json(q, 0) end
   if q.masked and q.masked ~= '' then s = s .. ',"public_text":' .. J(q.masked) end
+  if q.pname and q.pname ~= '' then s = s .. ',"public_name":' .. J(q.pname) end
+  if q.like and q.like ~= '' then s = s .. ',"like":' .. q.like end
   if q.into and q.into ~= '' then s = s .. ',"merged_into":' .. q.into end
   if q.split_from and q.split_from ~= '' then s = s .. ',"split_from":' .. q.split_from end
   if q.orig and q.orig ~= '' then s = s .. ',"original_text":' .. J(q.orig) end
@@ -141,9 +169,12 @@ local function emit(body)
   return seq
 end
 
-local function emit_upsert(q, featured, was, mine)
+-- mine: the client that now asked q; own: what that client may read of it
+-- (own_json()) when it shares a question it may not see. Both for hubs only.
+local function emit_upsert(q, featured, was, mine, own)
   local body = '"op":"upsert","was":' .. J(was or '') .. ',"q":' .. q_full(q, featured)
   if mine then body = body .. ',"mine":' .. J(mine) end
+  if own then body = body .. ',"own":' .. own end
   return emit(body)
 end
 
@@ -162,10 +193,23 @@ local function replay(client, rid)
   return redis.call('HGET', key('c', client), 'rid:' .. rid)
 end
 
+-- The last RID_MAX answers of a client are kept, for RID_TTL after its
+-- last command; older ones are dropped as new ones come.
 local function remember(client, rid, ack)
-  local k = key('c', client)
+  local k, order = key('c', client), key('cr', client)
   redis.call('HSET', k, 'rid:' .. rid, ack)
+  if redis.call('LPUSH', order, rid) > RID_MAX then
+    redis.call('HDEL', k, 'rid:' .. redis.call('RPOP', order))
+  end
   redis.call('EXPIRE', k, RID_TTL)
+  redis.call('EXPIRE', order, RID_TTL)
+end
+
+-- RPUSH of a list of any length, in chunks.
+local function push_all(k, items)
+  for i = 1, #items, PUSH_CHUNK do
+    redis.call('RPUSH', k, unpack(items, i, math.min(i + PUSH_CHUNK - 1, #items)))
+  end
 end
 
 -- Fixed-window counter; returns the milliseconds to wait, or 0 if allowed.
@@ -275,9 +319,9 @@ local function live_question(id)
 end
 
 -- A variant's hidden half: who asked it, what it indexes, how it screened.
-local function variant_meta(client, fp, nd, bands, screen, masked)
+local function variant_meta(client, fp, nd, bands, screen, masked, pname)
   return cjson.encode({c = client, f = fp or '', k = nd or '', b = bands or '',
-    s = screen or '', m = masked or ''})
+    s = screen or '', m = masked or '', p = pname or ''})
 end
 
 local function variant_client(s)

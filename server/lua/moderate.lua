@@ -65,6 +65,24 @@ elseif action == 'edit' then
     q.fps = (q.fps or '') .. ',' .. fp
     redis.call('HSET', qk, 'fps', q.fps)
   end
+elseif action == 'release_votes' or action == 'discard_votes' then
+  -- The held votes count from now on, or are taken back from their clients.
+  local hk = key('q', id, 'held')
+  for _, c in ipairs(redis.call('SMEMBERS', hk)) do
+    if action == 'release_votes' then
+      redis.call('SADD', key('q', id, 'voters'), c)
+    else
+      redis.call('SREM', key('voted', c), id)
+    end
+  end
+  redis.call('DEL', hk)
+  local keep = {}
+  for f in string.gmatch(q.flags or '', '[^,]+') do
+    if f ~= 'vote_burst' then keep[#keep + 1] = f end
+  end
+  q.flags = table.concat(keep, ',')
+  redis.call('HSET', key('q', id), 'flags', q.flags)
+  set_votes(q)
 elseif action == 'merge' then
   local t = question(into)
   if into == id then return err('bad_request', 'cannot merge a question into itself') end
@@ -73,20 +91,28 @@ elseif action == 'merge' then
   -- The source becomes a variant of the target, followed by its own variants.
   redis.call('RPUSH', key('q', into, 'var'), '{"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
     ',"created":' .. q.created .. ',"author":' .. J(q.ah) .. ',"similarity":null}')
-  redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands, q.flags, q.masked))
+  redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands, q.flags, q.masked, q.pname))
   local vs = redis.call('LRANGE', key('q', id, 'var'), 0, -1)
   local vc = redis.call('LRANGE', key('q', id, 'varc'), 0, -1)
-  if #vs > 0 then
-    redis.call('RPUSH', key('q', into, 'var'), unpack(vs))
-    redis.call('RPUSH', key('q', into, 'varc'), unpack(vc))
-  end
+  push_all(key('q', into, 'var'), vs)
+  push_all(key('q', into, 'varc'), vc)
   t.nvar = tostring(redis.call('HINCRBY', tk, 'nvar', 1 + #vs))
   t.dups = tostring(redis.call('HINCRBY', tk, 'dups', 1 + tonumber(q.dups)))
   -- Askers of the source now asked the target; explicit votes move too.
+  -- Each keeps reading its own words of it while the public may not see
+  -- the target (own:CLIENT): the source's author its question, the others
+  -- what they had.
   local askers = {q.author}
   for i = 1, #vc do askers[#askers + 1] = variant_client(vc[i]) end
-  for _, c in ipairs(askers) do
+  local author_own = own_json(q.text, q.masked or '', q.name, q.pname or '', q.created)
+  for i, c in ipairs(askers) do
     if redis.call('SREM', key('mine', c), id) == 1 then redis.call('SADD', key('mine', c), into) end
+    if c ~= t.author then
+      local ok = key('own', c)
+      local had = redis.call('HGET', ok, id)
+      redis.call('HSETNX', ok, into, had or author_own)
+      redis.call('HDEL', ok, id)
+    end
   end
   for _, c in ipairs(redis.call('SMEMBERS', key('q', id, 'voters'))) do
     if redis.call('SREM', key('voted', c), id) == 1 then redis.call('SADD', key('voted', c), into) end
@@ -137,8 +163,11 @@ elseif action == 'split' then
   if name == nil or name == cjson.null then name = '' end
   local nq = {id = nid, text = v.text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = string.format('%.0f', v.created), updated = NOW, author = c, ah = v.author or '',
-    fp = vm.f or '', fps = vm.f or '', flags = vm.s or '', masked = vm.m or '', nvar = '0', split_from = id,
-    nd = vm.k or '', bands = vm.b or ''}
+    fp = vm.f or '', fps = vm.f or '', flags = vm.s or '', masked = vm.m or '', pname = vm.p or '',
+    nvar = '0', split_from = id, nd = vm.k or '', bands = vm.b or ''}
+  -- Its own question now: nothing of it to keep apart.
+  redis.call('HDEL', key('own', c), nid)
+  if not still then redis.call('HDEL', key('own', c), id) end
   local flat = {}
   for k, val in pairs(nq) do flat[#flat + 1] = k; flat[#flat + 1] = val end
   redis.call('HSET', key('q', nid), unpack(flat))
@@ -165,6 +194,6 @@ if action ~= 'merge' and action ~= 'split' then
 end
 -- seq: the room's seq after this change (see ask.lua).
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"seq":' .. redis.call('HGET', key('meta'), 'seq') ..
-  ',"q":' .. q_full(result, featured) .. '}'
+  ',"q":' .. q_full(result, featured, true) .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(result.id)}

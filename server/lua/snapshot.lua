@@ -1,15 +1,21 @@
--- snapshot: the whole room for a hub's in-memory copy: every question not
--- merged away (moderator view), and the kept history, whose last event is
--- `seq`. Runs in one call, so nothing changes in between.
---@ args
---@ reply room seq epoch questions events
+-- snapshot: a room for a hub's in-memory copy, a chunk of questions per
+-- call so that no call walks a big room at once: the questions (moderator
+-- view, merged ones left out) with ids in (after, after + limit], and
+-- `next`, the cursor of the next chunk (0 after the last). Every chunk
+-- carries the room, its seq, epoch and key versions at that moment; the
+-- last also the kept history, whose last event is that seq. The hub puts
+-- the chunks together and replays the history after the first chunk's seq
+-- over them (copy.c), so the copy is exact at the last seq.
+--@ args after limit
+--@ reply room seq epoch modver presver questions next events
 local m = meta()
 if m == nil then return err('no_room', 'no such room') end
+local after, limit, last = tonumber(A.after), tonumber(A.limit), tonumber(m.qid)
 local qs = {}
-for _, status in ipairs({'pending', 'approved', 'answered', 'rejected'}) do
-  for _, id in ipairs(redis.call('ZRANGE', key('rank', status), 0, -1)) do
-    local q = question(id)
-    if q then qs[#qs + 1] = q_full(q, m.featured) end
-  end
+for id = after + 1, math.min(after + limit, last) do
+  local q = question(tostring(id))
+  if q and (q.into == nil or q.into == '') then qs[#qs + 1] = q_full(q, m.featured) end
 end
-return {'ok', room_json(m), tonumber(m.seq), m.epoch, qs, redis.call('LRANGE', key('ev'), 0, -1)}
+local nxt = after + limit < last and after + limit or 0
+return {'ok', room_json(m), tonumber(m.seq), m.epoch, tonumber(m.modver or '1'),
+  tonumber(m.presver or '1'), qs, nxt, nxt == 0 and redis.call('LRANGE', key('ev'), 0, -1) or {}}

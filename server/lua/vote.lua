@@ -3,9 +3,12 @@
 -- per IP, how new (ms) a client is "fresh", how many fresh votes on one
 -- question within a minute make a burst.
 -- One vote per client per question; a client that asked the question (or a
--- duplicate of it) already counts. In a burst of votes from fresh clients
--- the question is flagged "vote_burst" for moderators and the further fresh
--- votes are held: recorded, not counted in votes or score.
+-- duplicate of it) already counts. A vote is held (recorded, not counted in
+-- votes or score; moderators see held_votes and release or discard them)
+-- when its client is held (its address group had no new id to spare, a ban
+-- holds the group, or it has not proved its work: hello.lua), or when it
+-- comes in a burst of votes from fresh clients on one question, which also
+-- flags the question "vote_burst".
 --@ args client rid id dir limit window ip ip_limit fresh_ms burst
 --@ reply ack id
 local client, rid, id, dir = A.client, A.rid, A.id, A.dir
@@ -28,10 +31,11 @@ local vk, voters, held = key('voted', client), key('q', id, 'voters'), key('q', 
 local changed = false
 if dir == 'vote' then
   if redis.call('SADD', vk, id) == 1 then
-    local seen = tonumber(redis.call('HGET', key('seen'), client) or '0')
+    local c = redis.call('HMGET', key('cl', client), 'seen', 'nb')
+    local seen = tonumber(c[1] or '0')
     local fresh = seen == 0 or tonumber(NOW) - seen < fresh_ms
-    local bursting = false
-    if fresh then
+    local bursting = c[2] == '1'
+    if fresh and not bursting then
       local fk = key('q', id, 'fresh')
       local n = redis.call('INCR', fk)
       if n == 1 then redis.call('PEXPIRE', fk, 60000) end

@@ -170,32 +170,62 @@ reply_free(redisReply *r)
 	free(r);
 }
 
+/* A snapshot chunk as the script answers: room, seq, epoch, versions, questions, next, events. */
+static redisReply *
+chunk(long long seq, long long next, redisReply *questions, redisReply *events)
+{
+	char s[24], n[24];
+
+	snprintf(s, sizeof(s), "%lld", seq);
+	snprintf(n, sizeof(n), "%lld", next);
+	return arr(9, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str(s), str("E2"), str("2"), str("1"),
+	    questions, str(n), events);
+}
+
 static void
-loads_a_snapshot(void **state)
+loads_a_snapshot_in_chunks(void **state)
 {
 	struct copy c;
 	redisReply *r;
+	long long next = -1;
 
 	(void)state;
-	assert_int_equal(SNAPSHOT_R_COUNT, 6);
-	r = arr(6, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str("7"), str("E2"),
-	    arr(2, str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
-		str("{\"id\":2,\"status\":\"pending\",\"score\":1}")),
-	    arr(2, str("{\"seq\":6,\"op\":\"room\",\"room\":{\"id\":\"r\"}}"),
-		str("{\"seq\":7,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":2,\"status\":\"pending\"}}")));
+	assert_int_equal(SNAPSHOT_R_COUNT, 9);
 	copy_init(&c, 8);
-	assert_int_equal(copy_load(&c, r), 0);
-	assert_true(c.ready);
-	assert_int_equal(c.seq, 7);
-	assert_string_equal(c.epoch, "E2");
-	assert_non_null(copy_question(&c, 2));
-	assert_int_equal(c.ring_len, 2);
-	assert_int_equal(copy_after(&c, 5), 0);
+	/* Chunk 1 at seq 7: question 1 approved, 2 pending. */
+	r = chunk(7, 2, arr(2, str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
+	    str("{\"id\":2,\"status\":\"pending\",\"score\":1}")), arr(0));
+	assert_int_equal(copy_load_chunk(&c, r, 1, &next), 0);
+	assert_int_equal(next, 2);
+	assert_false(c.ready);
 	reply_free(r);
-	/* A malformed reply leaves the copy as it was. */
+	/*
+	 * Chunk 2 at seq 9: meanwhile (seq 8) question 1 was rejected and
+	 * (seq 9) question 3 created; chunk 2 holds 3 as it is now, and the
+	 * history replays 8 and 9 over both chunks.
+	 */
+	r = chunk(9, 0, arr(1, str("{\"id\":3,\"status\":\"pending\",\"score\":1}")),
+	    arr(3, str("{\"seq\":7,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":2,\"status\":\"pending\"}}"),
+		str("{\"seq\":8,\"op\":\"upsert\",\"was\":\"approved\",\"q\":{\"id\":1,\"status\":\"rejected\"}}"),
+		str("{\"seq\":9,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":3,\"status\":\"pending\"}}")));
+	assert_int_equal(copy_load_chunk(&c, r, 0, &next), 1);
+	reply_free(r);
+	assert_true(c.ready);
+	assert_int_equal(c.seq, 9);
+	assert_int_equal(c.modver, 2);
+	assert_string_equal(json_string_value(json_object_get(copy_question(&c, 1), "status")), "rejected");
+	assert_non_null(copy_question(&c, 3));
+	assert_int_equal(c.ring_len, 3);
+	/* A history that no longer reaches back to the first chunk: load again. */
+	r = chunk(20, 5, arr(0), arr(0));
+	assert_int_equal(copy_load_chunk(&c, r, 1, &next), 0);
+	reply_free(r);
+	r = chunk(30, 0, arr(0), arr(1, str("{\"seq\":30,\"op\":\"room\",\"room\":{\"id\":\"r\"}}")));
+	assert_int_equal(copy_load_chunk(&c, r, 0, &next), -1);
+	reply_free(r);
+	/* A malformed chunk. */
 	r = arr(3, str("ok"), str("not json"), str("8"));
-	assert_int_equal(copy_load(&c, r), -1);
-	assert_int_equal(c.seq, 7);
+	assert_int_equal(copy_load_chunk(&c, r, 1, &next), -1);
 	reply_free(r);
 	copy_free(&c);
 }
@@ -207,7 +237,7 @@ main(void)
 		cmocka_unit_test(gaps_and_duplicates),
 		cmocka_unit_test(history_and_resume_points),
 		cmocka_unit_test(rank_order),
-		cmocka_unit_test(loads_a_snapshot),
+		cmocka_unit_test(loads_a_snapshot_in_chunks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

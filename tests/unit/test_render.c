@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "idset.h"
+#include "member.h"
 #include "render.h"
 #include "util.h"
 
@@ -112,7 +113,7 @@ static void
 a_viewer_sees_its_own(void **state)
 {
 	struct idset mine = { 0 }, voted = { 0 };
-	struct marks who = { &mine, &voted };
+	struct marks who = { &mine, &voted, NULL };
 	struct event *evs[2];
 	const char *s;
 	size_t n;
@@ -134,6 +135,40 @@ a_viewer_sees_its_own(void **state)
 	event_unref(evs[1]);
 	idset_free(&mine);
 	idset_free(&voted);
+}
+
+static void
+own_words_instead_of_anothers(void **state)
+{
+	struct idset mine = { 0 }, voted = { 0 };
+	long long ids[1] = { 7 };
+	char words[] = "{\"text\":\"мои слова\",\"name\":null,\"created\":5}";
+	char *json[1] = { words };
+	struct ownviews own = { ids, json, 1, 1 };
+	struct marks who = { &mine, &voted, &own };
+	struct event *evs[2];
+	const char *s;
+	size_t n;
+
+	(void)state;
+	idset_add(&mine, 7);
+	/* Question 7 is another resident's, pending, with a name: the viewer sees only its own words. */
+	evs[0] = ev("{\"seq\":1,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":7,\"text\":\"чужой текст\","
+	    "\"name\":\"Айгүл 8 701 234 56 78\",\"status\":\"pending\",\"votes\":3,\"updated\":9}}");
+	s = out(evs, 1, VIEW_PUBLIC, &who, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(s, "мои слова"));
+	assert_null(strstr(s, "чужой"));
+	assert_null(strstr(s, "Айгүл"));
+	assert_non_null(strstr(s, "\"votes\":1"));
+	/* Once public, everyone (the viewer too) reads the question itself. */
+	evs[1] = ev("{\"seq\":2,\"op\":\"upsert\",\"was\":\"pending\",\"q\":{\"id\":7,\"text\":\"чужой текст\","
+	    "\"name\":null,\"status\":\"approved\",\"votes\":3,\"updated\":9}}");
+	s = out(&evs[1], 1, VIEW_PUBLIC, &who, &n);
+	assert_non_null(strstr(s, "чужой текст"));
+	event_unref(evs[0]);
+	event_unref(evs[1]);
+	idset_free(&mine);
 }
 
 static void
@@ -161,6 +196,7 @@ main(void)
 		cmocka_unit_test(public_view_sees_only_public_questions),
 		cmocka_unit_test(approved_then_rejected_within_a_batch),
 		cmocka_unit_test(a_viewer_sees_its_own),
+		cmocka_unit_test(own_words_instead_of_anothers),
 		cmocka_unit_test(keys_events_are_for_hubs),
 	};
 

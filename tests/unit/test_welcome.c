@@ -85,7 +85,7 @@ personal_equals_full_rendering(void **state)
 {
 	struct room rm;
 	struct member m = { .role = ROLE_VIEWER };
-	struct marks who = { &m.mine, &m.voted };
+	struct marks who = { &m.mine, &m.voted, &m.own };
 	struct sbuf want = { 0 };
 	json_t **v;
 	size_t n;

@@ -212,8 +212,12 @@ function editBox(q) {
 const allVariants = new Map();	// id -> every variant, once asked for
 const openVariants = new Set();	// ids whose variant list is unfolded
 
+const loadingVariants = new Set();
 async function loadAllVariants(id) {
+  if (loadingVariants.has(id)) return;
+  loadingVariants.add(id);
   const ack = await run({ type: 'variants', id });
+  loadingVariants.delete(id);
   if (ack) {
     allVariants.set(id, ack.q.variants);
     openVariants.add(id);
@@ -221,22 +225,28 @@ async function loadAllVariants(id) {
   }
 }
 
+// Events carry how many variants a question has; the variants themselves
+// are fetched when the list is opened (and again when their number grows).
 function variants(q) {
-  const total = q.nvariants ?? (q.variants || []).length;
-  const full = allVariants.get(q.id);
-  const vs = full && full.length >= total ? full : (q.variants || []);
+  const total = q.nvariants ?? 0;
+  const vs = allVariants.get(q.id) || [];
   if (!total) return null;
-  const d = el('details', { ontoggle: (e) => (e.target.open ? openVariants.add(q.id) : openVariants.delete(q.id)) },
-    el('summary', { text: t('mod.variants', { n: total }) }),
-    el('ul', { class: 'variants' }, vs.map((v) => el('li', {},
-      v.text, v.name && ` — ${v.name}`,
-      typeof v.similarity === 'number' && v.similarity < 1 &&
-        el('span', { class: 'chip', text: t('mod.similarity', { p: Math.round(v.similarity * 100) }) }),
-      el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'split', variant: v.i }) },
-        t('act.split'))))),
-    vs.length < total && el('button', { type: 'button', onclick: () => loadAllVariants(q.id) },
-      t('mod.show_all', { n: total })));
+  const d = el('details', {
+    ontoggle: (e) => {
+      if (!e.target.open) { openVariants.delete(q.id); return; }
+      openVariants.add(q.id);
+      if (vs.length < total) loadAllVariants(q.id);
+    },
+  },
+  el('summary', { text: t('mod.variants', { n: total }) }),
+  el('ul', { class: 'variants' }, vs.map((v) => el('li', {},
+    v.text, v.name && ` — ${v.name}`,
+    typeof v.similarity === 'number' && v.similarity < 1 &&
+      el('span', { class: 'chip', text: t('mod.similarity', { p: Math.round(v.similarity * 100) }) }),
+    el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'split', variant: v.i }) },
+      t('act.split'))))));
   d.open = openVariants.has(q.id);
+  if (d.open && vs.length < total) loadAllVariants(q.id);
   return d;
 }
 
@@ -248,7 +258,14 @@ function row(q) {
     q.name && el('span', { text: q.name }),
     q.author && el('span', { text: t('mod.author', { a: q.author }) }),
     q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }),
-    ...(q.flags || []).map((f) => el('span', { class: 'chip flag', text: f })));
+    ...(q.flags || []).map((f) => el('span', { class: 'chip flag', text: f })),
+    q.like && el('span', { class: 'chip flag', text: t('mod.like', { id: q.like }) }),
+    q.held_votes > 0 && el('span', { class: 'held' },
+      el('span', { class: 'chip flag', text: t('mod.held', { n: q.held_votes }) }),
+      el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'release_votes' }) },
+        t('act.release_votes')),
+      el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'discard_votes' }) },
+        t('act.discard_votes'))));
   const box = el('input', {
     type: 'checkbox', 'aria-label': `${t('act.select')} #${q.id}`,
     onchange: () => toggleSelect(q.id),
