@@ -20,7 +20,11 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) -Iserver -I$(BUILD)/gen
+# Hardening (checked by tests/integration/hardening.test.mjs): fortified
+# libc calls, stack protector, a position-independent executable, full RELRO.
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(PKG_CFLAGS) -Iserver -I$(BUILD)/gen
+LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS += $(PKG_LIBS) -lstemmer -lm
 
 ifeq ($(FUZZ),1)

@@ -82,7 +82,8 @@ static const unsigned action_roles[ACT_COUNT] = {
 /* Every script answered by on_command() puts its ack first. */
 #define ACK_FIRST 1
 _Static_assert(VOTE_R_ACK == ACK_FIRST && MODERATE_R_ACK == ACK_FIRST &&
-    BAN_R_ACK == ACK_FIRST && ROOM_R_ACK == ACK_FIRST, "scripts answer their ack first");
+    BAN_R_ACK == ACK_FIRST && ROOM_R_ACK == ACK_FIRST && PROVE_R_ACK == ACK_FIRST,
+    "scripts answer their ack first");
 
 static void
 on_command(void *arg, redisReply *r)
@@ -372,7 +373,7 @@ work_bits(const char *room, const char *client, const char *nonce)
 static void
 cmd_prove(struct session *s, const struct cmd *c)
 {
-	const char *args[PROVE_NARGS] = { [PROVE_CLIENT] = s->m.client };
+	const char *args[PROVE_NARGS] = { [PROVE_CLIENT] = s->m.client, [PROVE_RID] = c->rid };
 
 	if (cfg->id_cost == 0 || !s->challenge) {
 		session_error(s, c->rid, "bad_request", "nothing to prove", 0);

@@ -497,9 +497,11 @@ proto_write_question(struct sbuf *b, const json_t *q, enum view view, int mine, 
 	for (i = 0; i < ARRAY_LEN(public_fields); i++) {
 		const json_t *v = json_object_get(q, public_fields[i]);
 
-		/* The public reads the text with personal data masked. */
+		/* The public reads the text and name with personal data masked. */
 		if (i == 1 && json_object_get(q, "public_text"))
 			v = json_object_get(q, "public_text");
+		if (i == 2 && json_object_get(q, "public_name"))
+			v = json_object_get(q, "public_name");
 		if (i > 0)
 			sbuf_addc(b, ',');
 		sbuf_json_strz(b, public_fields[i]);
