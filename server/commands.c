@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "hello.h"
+#include "merge.h"
 #include "metrics.h"
 #include "pending.h"
 #include "rooms.h"
@@ -135,6 +136,24 @@ cmd_vote(struct session *s, const struct cmd *c)
 	run(s, c, SCRIPT_VOTE, args);
 }
 
+/* A merge: its ack goes out, and the rest of it runs in chunks (merge.h). */
+struct merged {
+	char room[PROTO_ID_LEN + 1];
+	char id[24];
+};
+
+static void
+on_merged(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct merged mg = *(struct merged *)p->state;
+	int ok = r && store_reply_ok(r);
+
+	on_command(arg, r);
+	if (ok)
+		merge_finish(mg.room, mg.id);
+}
+
 static void
 cmd_moderate(struct session *s, const struct cmd *c)
 {
@@ -162,7 +181,17 @@ cmd_moderate(struct session *s, const struct cmd *c)
 	snprintf(id, sizeof(id), "%lld", c->id);
 	snprintf(into, sizeof(into), "%lld", c->into);
 	snprintf(variant, sizeof(variant), "%lld", c->variant);
-	run(s, c, SCRIPT_MODERATE, args);
+	if (c->action == ACT_MERGE) {
+		struct pending *p = pending_new(s, c);
+		struct merged *mg = xcalloc(1, sizeof(*mg));
+
+		memcpy(mg->room, s->room_id, sizeof(mg->room));
+		memcpy(mg->id, id, sizeof(mg->id));
+		p->state = mg;
+		p->free_state = free;
+		pending_run(p, SCRIPT_MODERATE, args, on_merged);
+	} else
+		run(s, c, SCRIPT_MODERATE, args);
 	free(flags);
 	free(masked);
 }
@@ -195,7 +224,7 @@ cmd_room(struct session *s, const struct cmd *c)
 	run(s, c, SCRIPT_ROOM, args);
 }
 
-/* ---- variants: the question with every variant, wrapped in an ack ---- */
+/* ---- variants: the question with a page of its variants, wrapped in an ack ---- */
 
 static void
 on_variants(void *arg, redisReply *r)
@@ -228,10 +257,14 @@ on_variants(void *arg, redisReply *r)
 static void
 cmd_variants(struct session *s, const struct cmd *c)
 {
-	char id[24];
-	const char *args[VARIANTS_NARGS] = { [VARIANTS_ID] = id };
+	char id[24], offset[24], limit[16];
+	const char *args[VARIANTS_NARGS] = {
+		[VARIANTS_ID] = id, [VARIANTS_OFFSET] = offset, [VARIANTS_LIMIT] = limit,
+	};
 
 	snprintf(id, sizeof(id), "%lld", c->id);
+	snprintf(offset, sizeof(offset), "%lld", c->offset);
+	snprintf(limit, sizeof(limit), "%lld", c->limit);
 	pending_run(pending_new(s, c), SCRIPT_VARIANTS, args, on_variants);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "export.h"
 #include "config.h"
 #include "httpio.h"
 #include "metrics.h"
@@ -124,11 +125,11 @@ route(struct lws *wsi, struct http_conn *hc)
 		const char *room = path + 11, *slash = strchr(room, '/');
 
 		if (slash && strcmp(slash, "/export.csv") == 0) {
-			api_export(wsi, hc, room, (size_t)(slash - room), 0);
+			export_room(wsi, hc, room, (size_t)(slash - room), 0);
 			return 0;
 		}
 		if (slash && strcmp(slash, "/export.json") == 0) {
-			api_export(wsi, hc, room, (size_t)(slash - room), 1);
+			export_room(wsi, hc, room, (size_t)(slash - room), 1);
 			return 0;
 		}
 		if (slash && strcmp(slash, "/qr.svg") == 0) {

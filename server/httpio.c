@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
 #include "util.h"
 
 #define CHUNK 16384
@@ -201,4 +202,18 @@ job_alive(struct job *j, redisReply *r)
 		return 0;
 	}
 	return 1;
+}
+
+void
+job_run(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn)
+{
+	enum store_status st = store_run(script, j->room, args, fn, j, NULL);
+	struct lws *wsi = j->wsi;
+
+	if (st == STORE_SENT)
+		return;
+	if (st == STORE_BUG)
+		respond_error(wsi, job_done(j), 500, "internal_error", "the hub could not run this request");
+	else
+		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
 }

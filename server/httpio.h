@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "store.h"
 
 struct job;
 
@@ -75,5 +76,7 @@ struct http_conn *job_done(struct job *j);
  * is ended; no reply is a 503. Returns 1 when the caller should go on.
  */
 int job_alive(struct job *j, redisReply *r);
+/* Runs a script for j; if it cannot be sent, j ends with 503 (or 500 for a bug). */
+void job_run(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn);
 
 #endif

@@ -245,6 +245,21 @@ parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
 	return 0;
 }
 
+/* offset and limit, both optional: a page of a list of at most max items. */
+static int
+parse_window(json_t *o, struct cmd *c, long long def, long long max, struct proto_error *e)
+{
+	c->offset = 0;
+	if (json_object_get(o, "offset") != NULL && get_int(o, "offset", 0, &c->offset, e) < 0)
+		return -1;
+	c->limit = def;
+	if (json_object_get(o, "limit") != NULL && get_int(o, "limit", 1, &c->limit, e) < 0)
+		return -1;
+	if (c->limit > max)
+		return fail(e, "bad_request", "'limit' is at most %lld", max);
+	return 0;
+}
+
 static int
 parse_page(json_t *o, struct cmd *c, struct proto_error *e)
 {
@@ -257,14 +272,15 @@ parse_page(json_t *o, struct cmd *c, struct proto_error *e)
 	if (r == 0 && strcmp(s, "top") != 0 && strcmp(s, "new") != 0)
 		return fail(e, "bad_request", "'sort' is top or new");
 	c->sort_new = r == 0 && strcmp(s, "new") == 0;
-	if (json_object_get(o, "offset") != NULL && get_int(o, "offset", 0, &c->offset, e) < 0)
+	return parse_window(o, c, 50, PROTO_PAGE_MAX, e);
+}
+
+static int
+parse_variants(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	if (get_int(o, "id", 1, &c->id, e) < 0)
 		return -1;
-	c->limit = 50;
-	if (json_object_get(o, "limit") != NULL && get_int(o, "limit", 1, &c->limit, e) < 0)
-		return -1;
-	if (c->limit > PROTO_PAGE_MAX)
-		return fail(e, "bad_request", "'limit' is at most %d", PROTO_PAGE_MAX);
-	return 0;
+	return parse_window(o, c, PROTO_VARIANTS_MAX, PROTO_VARIANTS_MAX, e);
 }
 
 static int
@@ -388,8 +404,10 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 		break;
 	case CMD_VOTE:
 	case CMD_UNVOTE:
-	case CMD_VARIANTS:
 		r = get_int(o, "id", 1, &c->id, e);
+		break;
+	case CMD_VARIANTS:
+		r = parse_variants(o, c, e);
 		break;
 	case CMD_MODERATE:
 		r = parse_moderate(o, c, e);

@@ -22,6 +22,7 @@ struct sbuf;
 #define PROTO_MAX_KEY 128
 #define PROTO_ID_LEN 64		/* room ids and client ids */
 #define PROTO_PAGE_MAX 200	/* questions in one page */
+#define PROTO_VARIANTS_MAX 500	/* variants in one variants reply */
 
 enum cmd_type {
 	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,

@@ -24,6 +24,7 @@
 #include "fanout.h"
 #include "log.h"
 #include "map.h"
+#include "merge.h"
 #include "metrics.h"
 #include "msg.h"
 #include "presence.h"
@@ -38,7 +39,7 @@
 #define LINGER_MS 15000		/* an empty room stays subscribed this long */
 #define RETRY_MS 500		/* between snapshot attempts */
 #define JOIN_TIMEOUT_MS 15000	/* a member waits this long for its welcome */
-#define SNAPSHOT_CHUNK 1000	/* questions per snapshot call: each well under 50 ms of Redis */
+#define SNAPSHOT_CHUNK 500	/* questions per snapshot call: each well under 50 ms of Redis */
 /*
  * Welcomes sent per room per turn of the loop: when a room's copy arrives
  * with thousands waiting, they are welcomed over several turns, with
@@ -459,6 +460,7 @@ on_snapshot(void *arg, redisReply *r)
 	uint64_t old_seq = rm->copy.seq;
 	int was_ready = rm->copy.ready, first = rm->next_after == 0, done;
 	char old_epoch[sizeof(rm->copy.epoch)];
+	const redisReply *merging;
 	long long next = 0;
 	size_t i;
 
@@ -488,7 +490,11 @@ on_snapshot(void *arg, redisReply *r)
 			load_failed(rm);
 		return;
 	}
-	/* Complete: it replaces the live copy. */
+	/* Complete: merges a hub left unfinished go on (merge.h); the copy replaces the live one. */
+	merging = store_reply_array(r, SNAPSHOT_R_MERGING);
+	for (i = 0; merging && i < merging->elements; i++)
+		if (merging->element[i]->type == REDIS_REPLY_STRING)
+			merge_finish(rm->id, merging->element[i]->str);
 	memcpy(old_epoch, rm->copy.epoch, sizeof(old_epoch));
 	copy_free(&rm->copy);
 	rm->copy = *rm->next;

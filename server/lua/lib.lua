@@ -23,6 +23,7 @@ local RID_MAX = 256            -- answers kept per client (the oldest go first)
 local PUSH_CHUNK = 500         -- list items pushed per RPUSH (Lua's unpack has a limit)
 local BUCKET_MAX = 64          -- question ids kept per LSH bucket (newest)
 local KEYS_MAX = 8             -- near-duplicate keys kept per question
+local ACK_VARIANTS = 50        -- variants a moderation ack carries (the variants command pages the rest)
 
 local function key(...)
   return P .. ':' .. table.concat({...}, ':')
@@ -125,22 +126,25 @@ local function flags_json(q)
 end
 
 -- Variants from index `from` on, each tagged with its index "i".
-local function variants_json(q, from)
-  local vs = redis.call('LRANGE', key('q', q.id, 'var'), from, -1)
+-- Variants from..from+count-1 of question q (0-based), each with its index
+-- "i", as the inside of a JSON array (no brackets), and how many there were.
+local function variants_items(id, from, count)
+  if count <= 0 then return '', 0 end
+  local vs = redis.call('LRANGE', key('q', id, 'var'), from, from + count - 1)
   for i = 1, #vs do
     vs[i] = '{"i":' .. (from + i - 1) .. ',' .. string.sub(vs[i], 2)
   end
-  return '[' .. table.concat(vs, ',') .. ']'
+  return table.concat(vs, ','), #vs
 end
 
--- The moderator's view: everything; the variants themselves only when
--- asked for (the variants command, exports), so that an event or a
--- welcome stays small however often a question was asked.
-local function q_full(q, featured, with_variants)
+-- The moderator's view: everything; variants only when asked for, and a
+-- page of them (from, count: the variants command, moderation acks), so
+-- that no reply walks a question asked thousands of times.
+local function q_full(q, featured, vfrom, vcount)
   local n = tonumber(q.nvar or '0')
   local s = q_public(q, featured, q.text, q.name ~= '' and q.name) .. ',"author":' .. J(q.ah) ..
     ',"flags":' .. flags_json(q) .. ',"nvariants":' .. n
-  if with_variants then s = s .. ',"variants":' .. variants_json(q, 0) end
+  if vfrom then s = s .. ',"variants":[' .. variants_items(q.id, vfrom, vcount) .. ']' end
   if q.masked and q.masked ~= '' then s = s .. ',"public_text":' .. J(q.masked) end
   if q.pname and q.pname ~= '' then s = s .. ',"public_name":' .. J(q.pname) end
   if q.like and q.like ~= '' then s = s .. ',"like":' .. q.like end

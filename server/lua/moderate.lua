@@ -68,12 +68,10 @@ elseif action == 'edit' then
 elseif action == 'release_votes' or action == 'discard_votes' then
   -- The held votes count from now on, or are taken back from their clients.
   local hk = key('q', id, 'held')
-  for _, c in ipairs(redis.call('SMEMBERS', hk)) do
-    if action == 'release_votes' then
-      redis.call('SADD', key('q', id, 'voters'), c)
-    else
-      redis.call('SREM', key('voted', c), id)
-    end
+  if action == 'release_votes' then
+    redis.call('SUNIONSTORE', key('q', id, 'voters'), key('q', id, 'voters'), hk)
+  else
+    for _, c in ipairs(redis.call('SMEMBERS', hk)) do redis.call('SREM', key('voted', c), id) end
   end
   redis.call('DEL', hk)
   local keep = {}
@@ -88,40 +86,31 @@ elseif action == 'merge' then
   if into == id then return err('bad_request', 'cannot merge a question into itself') end
   if t == nil or (t.into and t.into ~= '') then return err('no_question', 'no such target question') end
   local tk, qk = key('q', into), key('q', id)
-  -- The source becomes a variant of the target, followed by its own variants.
+  -- The source becomes a variant of the target now, and its askers and
+  -- voters count there. Its own variants, their askers' own words and the
+  -- voters' marks follow a chunk per call (merge_more.lua, which the hub
+  -- runs until done), so that a question asked by thousands merges in
+  -- short calls.
   redis.call('RPUSH', key('q', into, 'var'), '{"text":' .. J(q.text) .. ',"name":' .. J(q.name ~= '' and q.name) ..
     ',"created":' .. q.created .. ',"author":' .. J(q.ah) .. ',"similarity":null}')
   redis.call('RPUSH', key('q', into, 'varc'), variant_meta(q.author, q.fp, q.nd, q.bands, q.flags, q.masked, q.pname))
-  local vs = redis.call('LRANGE', key('q', id, 'var'), 0, -1)
-  local vc = redis.call('LRANGE', key('q', id, 'varc'), 0, -1)
-  push_all(key('q', into, 'var'), vs)
-  push_all(key('q', into, 'varc'), vc)
-  t.nvar = tostring(redis.call('HINCRBY', tk, 'nvar', 1 + #vs))
+  t.nvar = tostring(redis.call('HINCRBY', tk, 'nvar', 1))
   t.dups = tostring(redis.call('HINCRBY', tk, 'dups', 1 + tonumber(q.dups)))
-  -- Askers of the source now asked the target; explicit votes move too.
-  -- Each keeps reading its own words of it while the public may not see
-  -- the target (own:CLIENT): the source's author its question, the others
-  -- what they had.
-  local askers = {q.author}
-  for i = 1, #vc do askers[#askers + 1] = variant_client(vc[i]) end
-  local author_own = own_json(q.text, q.masked or '', q.name, q.pname or '', q.created)
-  for i, c in ipairs(askers) do
-    if redis.call('SREM', key('mine', c), id) == 1 then redis.call('SADD', key('mine', c), into) end
-    if c ~= t.author then
-      local ok = key('own', c)
-      local had = redis.call('HGET', ok, id)
-      redis.call('HSETNX', ok, into, had or author_own)
-      redis.call('HDEL', ok, id)
-    end
+  for _, set in ipairs({'voters', 'held'}) do
+    redis.call('SUNIONSTORE', key('q', into, set), key('q', into, set), key('q', id, set))
   end
-  for _, c in ipairs(redis.call('SMEMBERS', key('q', id, 'voters'))) do
-    if redis.call('SREM', key('voted', c), id) == 1 then redis.call('SADD', key('voted', c), into) end
-    redis.call('SADD', key('q', into, 'voters'), c)
+  -- The source's author keeps reading its own words while the public may not see the target.
+  if redis.call('SREM', key('mine', q.author), id) == 1 then redis.call('SADD', key('mine', q.author), into) end
+  if q.author ~= t.author then
+    local ok = key('own', q.author)
+    redis.call('HSETNX', ok, into, own_json(q.text, q.masked or '', q.name, q.pname or '', q.created))
+    redis.call('HDEL', ok, id)
   end
   for f in string.gmatch(q.fps or '', '[^,]+') do redis.call('HSET', key('fp'), f, into) end
   if featured == id then set_featured('') end
   redis.call('ZREM', key('rank', q.status), id)
-  redis.call('HSET', qk, 'into', into, 'updated', NOW)
+  redis.call('HSET', qk, 'into', into, 'updated', NOW, 'mvar', '0', 'mvot', '0')
+  redis.call('SADD', key('merging'), id)
   q.into = into
   emit_remove(q, was, into)
   set_votes(t)
@@ -194,6 +183,6 @@ if action ~= 'merge' and action ~= 'split' then
 end
 -- seq: the room's seq after this change (see ask.lua).
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"seq":' .. redis.call('HGET', key('meta'), 'seq') ..
-  ',"q":' .. q_full(result, featured, true) .. '}'
+  ',"q":' .. q_full(result, featured, 0, ACK_VARIANTS) .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(result.id)}

@@ -5,9 +5,10 @@
 -- carries the room, its seq, epoch and key versions at that moment; the
 -- last also the kept history, whose last event is that seq. The hub puts
 -- the chunks together and replays the history after the first chunk's seq
--- over them (copy.c), so the copy is exact at the last seq.
+-- over them (copy.c), so the copy is exact at the last seq. The last also
+-- lists the merges not finished (merge_more.lua), for the hub to go on.
 --@ args after limit
---@ reply room seq epoch modver presver questions next events
+--@ reply room seq epoch modver presver questions next events merging
 local m = meta()
 if m == nil then return err('no_room', 'no such room') end
 local after, limit, last = tonumber(A.after), tonumber(A.limit), tonumber(m.qid)
@@ -18,4 +19,5 @@ for id = after + 1, math.min(after + limit, last) do
 end
 local nxt = after + limit < last and after + limit or 0
 return {'ok', room_json(m), tonumber(m.seq), m.epoch, tonumber(m.modver or '1'),
-  tonumber(m.presver or '1'), qs, nxt, nxt == 0 and redis.call('LRANGE', key('ev'), 0, -1) or {}}
+  tonumber(m.presver or '1'), qs, nxt, nxt == 0 and redis.call('LRANGE', key('ev'), 0, -1) or {},
+  nxt == 0 and redis.call('SMEMBERS', key('merging')) or {}}

@@ -194,6 +194,8 @@ test('proof of work (--id-cost): a new id is challenged, its vote held until it 
     const bits = (buf) => { let b = 0; for (const x of buf) { if (x === 0) { b += 8; continue; } b += Math.clz32(x) - 24; break; } return b; };
     while (bits(createHash('sha256').update(`${r.id}:${id}:${nonce}`).digest()) < 10) nonce++;
     assert.equal((await v.cmd({ type: 'prove', nonce: String(nonce) })).type, 'ack');
+    // The vote cast while held counts now, and the next one at once.
+    await m.waitState('released by the proof', (x) => x.questions.get(q.id)?.votes === 2 && !x.questions.get(q.id)?.held_votes);
     const q2 = await (await connect(h, viewerHello(r.id))).cmd({ type: 'ask', text: 'Когда уберут снег на Махамбета?' });
     await v.cmd({ type: 'vote', id: q2.id });
     await m.waitState('counted', (x) => x.questions.get(q2.id)?.votes === 2);

@@ -170,7 +170,7 @@ reply_free(redisReply *r)
 	free(r);
 }
 
-/* A snapshot chunk as the script answers: room, seq, epoch, versions, questions, next, events. */
+/* A snapshot chunk as the script answers: room, seq, epoch, versions, questions, next, events, merging. */
 static redisReply *
 chunk(long long seq, long long next, redisReply *questions, redisReply *events)
 {
@@ -178,8 +178,8 @@ chunk(long long seq, long long next, redisReply *questions, redisReply *events)
 
 	snprintf(s, sizeof(s), "%lld", seq);
 	snprintf(n, sizeof(n), "%lld", next);
-	return arr(9, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str(s), str("E2"), str("2"), str("1"),
-	    questions, str(n), events);
+	return arr(10, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str(s), str("E2"), str("2"), str("1"),
+	    questions, str(n), events, arr(0));
 }
 
 static void
@@ -190,7 +190,7 @@ loads_a_snapshot_in_chunks(void **state)
 	long long next = -1;
 
 	(void)state;
-	assert_int_equal(SNAPSHOT_R_COUNT, 9);
+	assert_int_equal(SNAPSHOT_R_COUNT, 10);
 	copy_init(&c, 8);
 	/* Chunk 1 at seq 7: question 1 approved, 2 pending. */
 	r = chunk(7, 2, arr(2, str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),

@@ -131,7 +131,36 @@ export class Client extends EventTarget {
       case 'ack':
       case 'error': return this.onReply(m);
       case 'stats': return this.dispatchEvent(new CustomEvent('stats', { detail: m }));
+      case 'challenge': return this.prove(m.bits);
       default:
+    }
+  }
+
+  // --id-cost (docs/PROTOCOL.md): a new id's votes count once it shows a
+  // nonce whose SHA-256(room:client:nonce) starts with `bits` zero bits.
+  // Without WebCrypto (a page not served over HTTPS) the votes stay held
+  // for a moderator to release.
+  async prove(bits) {
+    if (this.proving || !globalThis.crypto?.subtle) return;
+    this.proving = true;
+    const enc = new TextEncoder(), prefix = `${this.room}:${this.client}:`;
+    const zeros = (d) => {
+      let n = 0;
+      for (const x of d) { if (x) return n + Math.clz32(x) - 24; n += 8; }
+      return n;
+    };
+    try {
+      for (let nonce = 0; ; nonce++) {
+        const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(prefix + nonce)));
+        if (zeros(d) >= bits) {
+          await this.request({ type: 'prove', nonce: String(nonce) });
+          break;
+        }
+      }
+    } catch {
+      // Refused or offline: the next hello asks again.
+    } finally {
+      this.proving = false;
     }
   }
 

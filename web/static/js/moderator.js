@@ -209,17 +209,20 @@ function editBox(q) {
     el('button', { type: 'button', onclick: () => { editing = null; render(); } }, t('act.cancel')));
 }
 
-const allVariants = new Map();	// id -> every variant, once asked for
+const allVariants = new Map();	// id -> the variants fetched so far, in order
 const openVariants = new Set();	// ids whose variant list is unfolded
 
+// The variants come a page at a time (the hub sends at most 500 a reply):
+// the first page when the list is opened, the next on "more".
 const loadingVariants = new Set();
-async function loadAllVariants(id) {
+async function loadVariants(id, offset = 0) {
   if (loadingVariants.has(id)) return;
   loadingVariants.add(id);
-  const ack = await run({ type: 'variants', id });
+  const ack = await run({ type: 'variants', id, offset });
   loadingVariants.delete(id);
   if (ack) {
-    allVariants.set(id, ack.q.variants);
+    const had = offset > 0 ? (allVariants.get(id) || []).slice(0, offset) : [];
+    allVariants.set(id, had.concat(ack.q.variants));
     openVariants.add(id);
     render();
   }
@@ -231,11 +234,12 @@ function variants(q) {
   const total = q.nvariants ?? 0;
   const vs = allVariants.get(q.id) || [];
   if (!total) return null;
+  const stale = vs.length === 0 || vs.length > total || (vs.length < total && vs.length % 500 !== 0);
   const d = el('details', {
     ontoggle: (e) => {
       if (!e.target.open) { openVariants.delete(q.id); return; }
       openVariants.add(q.id);
-      if (vs.length < total) loadAllVariants(q.id);
+      if (stale) loadVariants(q.id);
     },
   },
   el('summary', { text: t('mod.variants', { n: total }) }),
@@ -244,9 +248,11 @@ function variants(q) {
     typeof v.similarity === 'number' && v.similarity < 1 &&
       el('span', { class: 'chip', text: t('mod.similarity', { p: Math.round(v.similarity * 100) }) }),
     el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'split', variant: v.i }) },
-      t('act.split'))))));
+      t('act.split'))))),
+  vs.length < total && !stale && el('button', { type: 'button', onclick: () => loadVariants(q.id, vs.length) },
+    t('mod.more_variants', { n: total - vs.length })));
   d.open = openVariants.has(q.id);
-  if (d.open && vs.length < total) loadAllVariants(q.id);
+  if (d.open && stale) loadVariants(q.id);
   return d;
 }
 
