@@ -368,9 +368,9 @@ pii_mask(const char *text, size_t len, struct sbuf *masked)
 			continue;
 		}
 		/* The start of a local part: just after the last character that cannot be in one. */
-		if (!local_char(s[i]))
-			lstart = i + 1;
 		cp_at(s, len, i, &n);
+		if (!local_char(s[i]))
+			lstart = i + n;
 		i += n;
 	}
 	if (found)

@@ -129,6 +129,10 @@ masks_in_place(void **state)
 		assert_int_equal(pii_mask(t, strlen(t), &m), 1);
 		assert_string_equal(m.data, "тел •••");
 	}
+	/* A Cyrillic word right before an @ is not a local part, and nothing is cut inside a letter. */
+	assert_int_equal(pii_mask("вода в микр@A.айоне", strlen("вода в микр@A.айоне"), &m), 0);
+	assert_int_equal(pii_mask("пишите на ivan@почта.рф", strlen("пишите на ivan@почта.рф"), &m), 1);
+	assert_string_equal(m.data, "пишите на •••");
 	sbuf_free(&m);
 }
 
