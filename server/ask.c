@@ -117,11 +117,12 @@ ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
 	for (i = 0; cands && i < cands->elements; i++) {
 		const redisReply *c = cands->element[i];
 		double best = -1;
+		int veto = 0;
 
 		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
 		    c->element[2]->type != REDIS_REPLY_ARRAY)
 			continue;
-		for (j = 0; j < c->element[2]->elements; j++) {
+		for (j = 0; j < c->element[2]->elements && !veto; j++) {
 			const redisReply *key = c->element[2]->element[j];
 			struct dedupe_doc other;
 			double sim;
@@ -130,13 +131,15 @@ ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
 			if (key->type != REDIS_REPLY_STRING)
 				continue;
 			dedupe_doc_parse(&other, key->str, key->len);
-			same = dedupe_same(doc, &other);
+			/* A question joins only if none of its wordings conflicts with this one. */
+			veto = want_same && dedupe_conflict(doc, &other);
+			same = !veto && dedupe_same(doc, &other);
 			sim = same || !want_same ? dedupe_similarity(doc, &other) : 0;
 			dedupe_doc_free(&other);
 			if ((same || (!want_same && sim >= SIMILAR_MIN)) && sim > best)
 				best = sim;
 		}
-		if (best >= 0)
+		if (best >= 0 && !veto)
 			topk_offer(t, store_reply_int(c, 0), best);
 	}
 }

@@ -254,21 +254,37 @@ mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* 1 if some word of d must find its match (is not generic, feeling or context). */
+static int
+has_core(const struct dedupe_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntok; i++)
+		if (d->kind[i] == DK_CORE)
+			return 1;
+	return 0;
+}
+
 /*
  * Calls fn(hash, arg) for every character trigram of every word and
  * number, each padded with boundary marks (numbers with their own, '#'),
  * so word order does not matter and questions that differ only by a
- * number land in different LSH buckets.
+ * number land in different LSH buckets. Generic and context words are left
+ * out when there is anything else.
  */
 static void
 each_trigram(const struct dedupe_doc *d, void (*fn)(uint64_t, void *), void *arg)
 {
 	int32_t cp[MAX_CP + 2];
 	size_t t, i, n;
+	int core = has_core(d);
 
 	for (t = 0; t < d->ntok + d->nnum; t++) {
 		int is_num = t >= d->ntok;
 
+		if (!is_num && core && d->kind[t] != DK_CORE)
+			continue;	/* what a near-duplicate may lack does not decide where it is filed */
 		n = decode(is_num ? d->num[t - d->ntok] : d->tok[t], cp + 1) + 2;
 		cp[0] = is_num ? '#' : '^';
 		cp[n - 1] = '$';
@@ -340,19 +356,117 @@ add_token(struct sbuf *b, size_t *off, size_t *n, const char *s, size_t len)
  */
 static void
 finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *woff,
-    const size_t *noff, int bands)
+    const size_t *noff, const size_t *loff, int bands)
 {
 	size_t i;
 
 	d->buf = sbuf_steal(b, NULL);
 	for (i = 0; i < d->ntok; i++) {
+		const char *k;
+
 		d->tok[i] = d->buf + toff[i];
 		d->word[i] = d->buf + woff[i];
+		d->kind[i] = DK_CORE;
+		d->place[i] = NULL;
+		if ((k = lexicon_kind(lex.generic, d->word[i])) != NULL) {
+			d->kind[i] = DK_GENERIC;
+			d->place[i] = k;
+		} else if ((k = lexicon_kind(lex.context, d->word[i])) != NULL)
+			d->kind[i] = strcmp(k, "affect") == 0 ? DK_AFFECT : DK_PEOPLE;
 	}
-	for (i = 0; i < d->nnum; i++)
+	for (i = 0; i < d->nnum; i++) {
 		d->num[i] = d->buf + noff[i];
+		d->label[i] = loff[i] == SIZE_MAX ? NULL : d->buf + loff[i];
+	}
 	if (bands)
 		make_bands(d);
+}
+
+/* A number token's value, or -1 if it has more than 9 digits. */
+static long
+number_value(const struct span *t)
+{
+	long v = 0;
+	size_t i;
+
+	if (t->n > 9)
+		return -1;
+	for (i = 0; i < t->n; i++)
+		v = v * 10 + (t->p[i] - '0');
+	return v;
+}
+
+/* What the lexicon says of a token of folded text. */
+static const char *
+token_kind(const struct map *m, const struct span *t)
+{
+	char w[256];
+
+	if (t->n >= sizeof(w))
+		return NULL;
+	memcpy(w, t->p, t->n);
+	w[t->n] = '\0';
+	return lexicon_kind(m, w);
+}
+
+/* A case ending written apart from a number ("5-ти", "3-й", "17-ші"): one or two letters. */
+static int
+number_suffix(const struct span *t)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < t->n; i++)
+		k += ((unsigned char)t->p[i] & 0xC0) != 0x80;
+	return k <= 3 && !is_digits(t->p, t->n);
+}
+
+/* The token after i, a number's ending skipped; n if none. */
+static size_t
+after_number(const struct span *tok, size_t n, size_t i)
+{
+	size_t j = i + 1;
+
+	if (j + 1 < n && number_suffix(&tok[j]) && token_kind(lex.units, &tok[j + 1]))
+		j++;
+	return j;
+}
+
+/*
+ * A counted amount starting at tok[i] ("5 лет", "300 семей", "третий год",
+ * "бес жыл"): a number below 1000 (a year names a time) or a counting word,
+ * then a unit. Returns the index of its last token, or 0 if there is none.
+ */
+static size_t
+counted_amount(const struct span *tok, size_t n, size_t i)
+{
+	const char *k;
+	size_t j = after_number(tok, n, i);
+
+	if (j >= n || (k = token_kind(lex.units, &tok[j])) == NULL || strcmp(k, "unit") != 0)
+		return 0;
+	if (is_digits(tok[i].p, tok[i].n)) {
+		long v = number_value(&tok[i]);
+
+		return v >= 0 && v < 1000 ? j : 0;
+	}
+	k = token_kind(lex.units, &tok[i]);
+	return k && strcmp(k, "count") == 0 ? j : 0;
+}
+
+/* What the number at tok[i] names: the thing before it, or after it; or NULL. */
+static const char *
+number_label(const struct span *tok, size_t n, size_t i)
+{
+	const char *k;
+	size_t j;
+
+	if (i > 0 && !is_digits(tok[i - 1].p, tok[i - 1].n) &&
+	    (k = token_kind(lex.numbered, &tok[i - 1])) != NULL)
+		return k;
+	j = i + 1;
+	if (j + 1 < n && number_suffix(&tok[j]))
+		j++;
+	return j < n ? token_kind(lex.numbered, &tok[j]) : NULL;
 }
 
 void
@@ -360,6 +474,7 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 {
 	struct sbuf norm = { 0 }, words = { 0 }, b = { 0 };
 	size_t toff[DEDUPE_MAX_TOKENS], woff[DEDUPE_MAX_TOKENS], noff[DEDUPE_MAX_TOKENS];
+	size_t loff[DEDUPE_MAX_TOKENS];
 	struct span *tok;
 	size_t n, i;
 
@@ -388,19 +503,32 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 	}
 	free(tok);
 
-	/* Stopwords out, numbers apart, the rest stemmed. */
+	/*
+	 * Counted amounts out, stopwords out, numbers apart with what they
+	 * name, the rest stemmed.
+	 */
 	n = lexicon_split(words.data, words.len, &tok);
 	for (i = 0; i < n; i++) {
 		char w[256];
-		const char *s;
-		size_t sl;
+		const char *s, *label;
+		size_t sl, last;
 
 		if (tok[i].n >= sizeof(w))
 			continue;
+		if ((last = counted_amount(tok, n, i)) > 0) {
+			i = last;
+			continue;
+		}
 		memcpy(w, tok[i].p, tok[i].n);
 		w[tok[i].n] = '\0';
 		if (is_digits(w, tok[i].n)) {
+			if (d->nnum >= DEDUPE_MAX_TOKENS)
+				continue;
+			label = number_label(tok, n, i);
 			add_token(&b, noff, &d->nnum, w, tok[i].n);
+			loff[d->nnum - 1] = label ? b.len : SIZE_MAX;
+			if (label)
+				sbuf_add(&b, label, strlen(label) + 1);
 			continue;
 		}
 		if (map_get(lex.stopwords, w) || d->ntok >= DEDUPE_MAX_TOKENS)
@@ -411,7 +539,7 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 		sbuf_add(&b, w, tok[i].n + 1);	/* the word, NUL included */
 	}
 	free(tok);
-	finish(d, &b, toff, woff, noff, 1);
+	finish(d, &b, toff, woff, noff, loff, 1);
 	sbuf_free(&norm);
 	sbuf_free(&words);
 }
@@ -435,6 +563,10 @@ dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out)
 		if (i)
 			sbuf_addc(out, ' ');
 		sbuf_adds(out, d->num[i]);
+		if (d->label[i]) {
+			sbuf_addc(out, '@');
+			sbuf_adds(out, d->label[i]);
+		}
 	}
 }
 
@@ -442,6 +574,7 @@ void
 dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 {
 	size_t toff[DEDUPE_MAX_TOKENS], woff[DEDUPE_MAX_TOKENS], noff[DEDUPE_MAX_TOKENS];
+	size_t loff[DEDUPE_MAX_TOKENS];
 	struct sbuf b = { 0 };
 	const char *bar = memchr(key, '|', len), *p, *end = key + len;
 	int in_nums = 0;
@@ -456,9 +589,16 @@ dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 				tilde = stop;
 			stop++;
 		}
-		if (stop > p && in_nums)
-			add_token(&b, noff, &d->nnum, p, (size_t)(stop - p));
-		else if (stop > p && d->ntok < DEDUPE_MAX_TOKENS) {
+		if (stop > p && in_nums && d->nnum < DEDUPE_MAX_TOKENS) {
+			const char *at = memchr(p, '@', (size_t)(stop - p));
+
+			add_token(&b, noff, &d->nnum, p, (size_t)((at ? at : stop) - p));
+			loff[d->nnum - 1] = at && at + 1 < stop ? b.len : SIZE_MAX;
+			if (at && at + 1 < stop) {
+				sbuf_add(&b, at + 1, (size_t)(stop - at - 1));
+				sbuf_addc(&b, '\0');
+			}
+		} else if (stop > p && d->ntok < DEDUPE_MAX_TOKENS) {
 			const char *se = tilde ? tilde : stop, *w = tilde ? tilde + 1 : p;
 
 			woff[d->ntok] = b.len + (size_t)(se - p) + 1;
@@ -470,7 +610,7 @@ dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 			in_nums = 1;
 		p = stop + 1;
 	}
-	finish(d, &b, toff, woff, noff, 0);
+	finish(d, &b, toff, woff, noff, loff, 0);
 }
 
 void
@@ -549,11 +689,35 @@ near(const char *x, const char *y)
  * other: words catch typos in short words the stemmer cut to almost
  * nothing ("почему" → "поч"), stems catch a typo next to another ending.
  */
+/*
+ * The same word with Kazakh endings ("самалда" / "самал", "мектебіне" /
+ * "мектепке"): the bases, of four letters at least, equal or near.
+ */
+static int
+near_kz(const char *x, const char *y)
+{
+	char bx[256], by[256];
+	size_t nx = strlen(x), ny = strlen(y), kx, ky;
+
+	if (nx >= sizeof(bx) || ny >= sizeof(by))
+		return 0;
+	kx = lexicon_kz_base(x, nx, 4);
+	ky = lexicon_kz_base(y, ny, 4);
+	if (kx == nx && ky == ny)
+		return 0;
+	memcpy(bx, x, kx);
+	bx[kx] = '\0';
+	memcpy(by, y, ky);
+	by[ky] = '\0';
+	return strcmp(bx, by) == 0 || near(bx, by);
+}
+
 static int
 same_word(const struct dedupe_doc *da, size_t i, const struct dedupe_doc *db, size_t j)
 {
 	return strcmp(da->tok[i], db->tok[j]) == 0 || strcmp(da->word[i], db->word[j]) == 0 ||
-	    near(da->word[i], db->word[j]) || near(da->tok[i], db->tok[j]);
+	    near(da->word[i], db->word[j]) || near(da->tok[i], db->tok[j]) ||
+	    near_kz(da->word[i], db->word[j]);
 }
 
 static int
@@ -650,33 +814,126 @@ dice(const struct dedupe_doc *a, const struct dedupe_doc *b)
 }
 
 /*
+ * The words of a left unmatched by b ("matched" as far as it goes) may be
+ * left so: generic words, and runs of feeling or context words that hold
+ * an affect word ("старики мёрзнут", "сколько можно"). A doc with no word
+ * of substance is compared word for word.
+ */
+static int
+leftovers_ok(const struct dedupe_doc *a, const int *matched)
+{
+	size_t i = 0, j;
+	int core = has_core(a), any = 0;
+
+	for (i = 0; i < a->ntok; i++)
+		any |= matched[i] && a->kind[i] == DK_CORE;
+	if (core && !any)
+		return 0;	/* nothing of substance in common */
+	for (i = 0; i < a->ntok; i = j) {
+		int affect = 0, other = 0;
+
+		j = i + 1;
+		if (matched[i] || (core && a->kind[i] == DK_GENERIC))
+			continue;
+		/* A run of unmatched words, generic ones passed over. */
+		for (j = i; j < a->ntok && !matched[j]; j++) {
+			if (core && a->kind[j] == DK_GENERIC)
+				continue;
+			affect |= a->kind[j] == DK_AFFECT;
+			other |= a->kind[j] == DK_CORE || !core;
+		}
+		if (other || !affect)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * 1 when every content word of a finds its own word in b (one-to-one as
- * far as it goes), and every word of b left over repeats one of a.
+ * far as it goes) or may be left (leftovers_ok), and every word of b left
+ * over repeats one of a or may be left too.
  */
 static int
 covers(const struct dedupe_doc *a, const struct dedupe_doc *b)
 {
-	int used[DEDUPE_MAX_TOKENS] = { 0 };
+	int used[DEDUPE_MAX_TOKENS] = { 0 }, ma[DEDUPE_MAX_TOKENS] = { 0 }, mb[DEDUPE_MAX_TOKENS] = { 0 };
 	size_t i, j;
 
 	for (i = 0; i < a->ntok; i++) {
 		for (j = 0; j < b->ntok; j++)
 			if (!used[j] && same_word(a, i, b, j))
 				break;
-		if (j == b->ntok)
-			return 0;
-		used[j] = 1;
+		if (j < b->ntok)
+			ma[i] = used[j] = 1;
 	}
 	for (j = 0; j < b->ntok; j++) {
-		if (used[j])
-			continue;
-		for (i = 0; i < a->ntok; i++)
-			if (same_word(a, i, b, j))
+		mb[j] = used[j];
+		for (i = 0; !mb[j] && i < a->ntok; i++)
+			mb[j] = same_word(a, i, b, j);
+	}
+	return leftovers_ok(a, ma) && leftovers_ok(b, mb);
+}
+
+/*
+ * The numbers agree: the same values, and each pair of equal values names
+ * the same thing when both say what they name ("дом 5 кв 12" = "кв 12 дом
+ * 5"; "школа 17, кабинет 5" ≠ "школа 5, кабинет 17").
+ */
+static int
+numbers_agree(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	int ua[DEDUPE_MAX_TOKENS] = { 0 }, ub[DEDUPE_MAX_TOKENS] = { 0 };
+	size_t i, j;
+
+	if (a->nnum != b->nnum)
+		return 0;
+	/* Equal values with equal (or no) labels pair first. */
+	for (i = 0; i < a->nnum; i++)
+		for (j = 0; j < b->nnum; j++)
+			if (!ub[j] && strcmp(a->num[i], b->num[j]) == 0 &&
+			    ((!a->label[i] && !b->label[j]) ||
+			    (a->label[i] && b->label[j] && strcmp(a->label[i], b->label[j]) == 0))) {
+				ua[i] = ub[j] = 1;
 				break;
-		if (i == a->ntok)
+			}
+	/* What is left pairs a label with no label. */
+	for (i = 0; i < a->nnum; i++) {
+		if (ua[i])
+			continue;
+		for (j = 0; j < b->nnum; j++)
+			if (!ub[j] && strcmp(a->num[i], b->num[j]) == 0 && (!a->label[i] || !b->label[j]))
+				break;
+		if (j == b->nnum)
 			return 0;
+		ua[i] = ub[j] = 1;
 	}
 	return 1;
+}
+
+/* Both name a kind of place, and no kind is in both: "улица Абая" / "село Абай". */
+static int
+places_differ(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	size_t i, j;
+	int pa = 0, pb = 0;
+
+	for (i = 0; i < a->ntok; i++) {
+		if (!a->place[i])
+			continue;
+		pa = 1;
+		for (j = 0; j < b->ntok; j++)
+			if (b->place[j] && strcmp(a->place[i], b->place[j]) == 0)
+				return 0;
+	}
+	for (j = 0; j < b->ntok; j++)
+		pb |= b->place[j] != NULL;
+	return pa && pb;
+}
+
+int
+dedupe_conflict(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	return !numbers_agree(a, b) || places_differ(a, b) || opposite(a, b);
 }
 
 /*
@@ -687,13 +944,8 @@ covers(const struct dedupe_doc *a, const struct dedupe_doc *b)
 int
 dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
 {
-	size_t i;
-
-	if (a->nnum != b->nnum || a->ntok == 0 || b->ntok == 0)
+	if (a->ntok == 0 || b->ntok == 0 || !numbers_agree(a, b) || places_differ(a, b))
 		return 0;
-	for (i = 0; i < a->nnum; i++)
-		if (strcmp(a->num[i], b->num[i]) != 0)
-			return 0;
 	return covers(a, b) && covers(b, a) && !opposite(a, b);
 }
 

@@ -40,13 +40,24 @@ size_t dedupe_normalize(const char *text, size_t len, struct sbuf *out);
 /* Writes the fingerprint of text (DEDUPE_FP_LEN hex chars + NUL). */
 void dedupe_fingerprint(const char *text, size_t len, char out[DEDUPE_FP_LEN + 1]);
 
+/* What a content word is to the comparison (lexicon.h's lists). */
+enum dedupe_kind {
+	DK_CORE,		/* it must find its word in the other question */
+	DK_GENERIC,		/* a kind of place before a name: need not */
+	DK_AFFECT,		/* feeling or context: need not, in a run of such words */
+	DK_PEOPLE,		/* who suffers: need not, in such a run with an affect word */
+};
+
 /* A question reduced to what near-duplicate detection compares. */
 struct dedupe_doc {
 	char *buf;		/* owns the strings below */
 	const char *tok[DEDUPE_MAX_TOKENS];	/* stems of the content words */
 	const char *word[DEDUPE_MAX_TOKENS];	/* the words themselves (folded) */
+	unsigned char kind[DEDUPE_MAX_TOKENS];	/* enum dedupe_kind */
+	const char *place[DEDUPE_MAX_TOKENS];	/* a generic word's kind of place */
 	size_t ntok;
-	const char *num[DEDUPE_MAX_TOKENS];	/* numbers, in the order they appear */
+	const char *num[DEDUPE_MAX_TOKENS];	/* numbers that name things, in order */
+	const char *label[DEDUPE_MAX_TOKENS];	/* what each names ("дом"), or NULL */
 	size_t nnum;
 	int nbands;		/* 0 when there is nothing to index */
 	char band[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
@@ -59,16 +70,27 @@ void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
 void dedupe_doc_free(struct dedupe_doc *d);
 /*
  * The doc's key, stored next to the question: "stem~word stem…|number…"
- * (a word equal to its stem is written once).
+ * (a word equal to its stem is written once; a number that names a known
+ * thing is written "5@дом").
  */
 void dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out);
 
 /*
- * 1 when two docs ask the same question: the same numbers, every content
- * word of each matched by a word of the other (equal stems, or a typo or
- * an ending apart), and no pair of opposite words between them.
+ * 1 when two docs ask the same question: the same numbers naming the same
+ * things, every content word of each matched by a word of the other (equal
+ * stems, a typo, a Russian or Kazakh ending apart) but for generic words
+ * and added clauses of feeling, no different kinds of place, and no pair of
+ * opposite words between them.
  */
 int dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b);
+/*
+ * 1 when two docs cannot be one question whatever their words: other
+ * numbers or what they name, other kinds of place, opposite words. A
+ * question is a candidate for a new wording only if none of its wordings
+ * conflicts with it: "в Дамбе" may join "в селе Дамба", but then "на улице
+ * Дамба" may not join both.
+ */
+int dedupe_conflict(const struct dedupe_doc *a, const struct dedupe_doc *b);
 /* How alike two docs read, in [0, 1]: the Dice coefficient of their trigrams. */
 double dedupe_similarity(const struct dedupe_doc *a, const struct dedupe_doc *b);
 

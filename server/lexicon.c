@@ -61,6 +61,166 @@ lexicon_stem(const char *w, size_t n, size_t *len)
 	return (const char *)r;
 }
 
+/* Folded Kazakh endings, longest first within each group that may follow another. */
+static const char *const kz_endings[] = {
+	"ндагы", "ндеги", "дагы", "деги", "тагы", "теги",
+	"нын", "нин", "дын", "дин", "тын", "тин",
+	"нан", "нен", "дан", "ден", "тан", "тен",
+	"ына", "ине", "сына", "сине", "га", "ге", "ка", "ке",
+	"нда", "нде", "да", "де", "та", "те",
+	"мен", "бен", "пен",
+	"лар", "лер", "дар", "дер", "тар", "тер",
+	"сын", "син", "ны", "ни", "ды", "ди", "ты", "ти",
+	"сы", "си", "ы", "и",
+};
+
+static size_t
+letters(const char *w, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += ((unsigned char)w[i] & 0xC0) != 0x80;
+	return k;
+}
+
+size_t
+lexicon_kz_base(const char *w, size_t n, size_t min)
+{
+	int round, cut;
+	size_t i;
+
+	for (round = 0; round < 3; round++) {
+		cut = 0;
+		for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
+			size_t k = strlen(kz_endings[i]);
+
+			if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 &&
+			    letters(w, n - k) >= min) {
+				n -= k;
+				cut = 1;
+				break;
+			}
+		}
+		if (!cut)
+			break;
+	}
+	return n;
+}
+
+const char *
+lexicon_kind(const struct map *m, const char *w)
+{
+	char buf[256];
+	const char *v, *s;
+	size_t n = strlen(w), sl;
+
+	if (m == NULL || n >= sizeof(buf))
+		return NULL;
+	if ((v = map_get(m, w)) != NULL)
+		return v;
+	if (m != lex.units) {
+		s = lexicon_stem(w, n, &sl);
+		memcpy(buf, s, sl);
+		buf[sl] = '\0';
+		if ((v = map_get(m, buf)) != NULL)
+			return v;
+	}
+	sl = lexicon_kz_base(w, n, 3);
+	memcpy(buf, w, sl);
+	buf[sl] = '\0';
+	return sl < n ? map_get(m, buf) : NULL;
+}
+
+/* Keeps s (a kind or a label) until lexicon_free(). */
+static char *
+own(char *s)
+{
+	lex.owned = xrealloc(lex.owned, (lex.nowned + 1) * sizeof(*lex.owned));
+	return lex.owned[lex.nowned++] = s;
+}
+
+/* Maps the folded word and its stem to value (units: the word alone, "дети" is no "детей"). */
+static void
+put_word(struct map *m, const char *w, size_t n, const char *value)
+{
+	char buf[256];
+	const char *s;
+	size_t sl;
+
+	if (n == 0 || n >= sizeof(buf))
+		return;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	map_put(m, buf, (void *)value);
+	if (m == lex.units)
+		return;
+	s = lexicon_stem(buf, n, &sl);
+	memcpy(buf, s, sl);
+	buf[sl] = '\0';
+	if (map_get(m, buf) == NULL)
+		map_put(m, buf, (void *)value);
+}
+
+/* "word kind" (generic.txt, context.txt) or "kind word" (units.txt, first = 1). */
+static void
+load_kinds(const char *line, size_t n, struct map *m, int kind_first)
+{
+	char *f = fold_string(line, n);
+	struct span *tok;
+	size_t nt = lexicon_split(f, strlen(f), &tok);
+
+	if (nt == 2) {
+		const struct span *w = &tok[kind_first ? 1 : 0], *k = &tok[kind_first ? 0 : 1];
+
+		put_word(m, w->p, w->n, own(xstrndup(k->p, k->n)));
+	}
+	free(tok);
+	free(f);
+}
+
+static void
+load_generic(const char *line, size_t n, void *arg)
+{
+	(void)arg;
+	load_kinds(line, n, lex.generic, 0);
+}
+
+static void
+load_context(const char *line, size_t n, void *arg)
+{
+	(void)arg;
+	load_kinds(line, n, lex.context, 0);
+}
+
+static void
+load_unit(const char *line, size_t n, void *arg)
+{
+	(void)arg;
+	load_kinds(line, n, lex.units, 1);
+}
+
+/* "label: word word…" */
+static void
+load_numbered(const char *line, size_t n, void *arg)
+{
+	const char *colon = memchr(line, ':', n);
+	char *label, *f;
+	struct span *tok;
+	size_t nt, i;
+
+	(void)arg;
+	if (colon == NULL)
+		return;
+	label = own(fold_string(line, (size_t)(colon - line)));
+	f = fold_string(colon + 1, n - (size_t)(colon - line) - 1);
+	nt = lexicon_split(f, strlen(f), &tok);
+	for (i = 0; i < nt; i++)
+		put_word(lex.numbered, tok[i].p, tok[i].n, label);
+	free(tok);
+	free(f);
+}
+
 static void
 add_phrase(struct phrase_list *list, char *folded, char *to)
 {
@@ -167,12 +327,20 @@ lexicon_init(void)
 		return 0;
 	stemmer = sb_stemmer_new("russian", "UTF_8");
 	lex.stopwords = map_new();
+	lex.generic = map_new();
+	lex.context = map_new();
+	lex.units = map_new();
+	lex.numbered = map_new();
 	if (stemmer == NULL ||
 	    each_line("data/greetings.txt", load_phrase, &lex.greetings) < 0 ||
 	    each_line("data/thanks.txt", load_phrase, &lex.thanks) < 0 ||
 	    each_line("data/stopwords.txt", load_stopword, NULL) < 0 ||
 	    each_line("data/abbreviations.txt", load_abbrev, NULL) < 0 ||
-	    each_line("data/antonyms.txt", load_antonym, NULL) < 0)
+	    each_line("data/antonyms.txt", load_antonym, NULL) < 0 ||
+	    each_line("data/generic.txt", load_generic, NULL) < 0 ||
+	    each_line("data/context.txt", load_context, NULL) < 0 ||
+	    each_line("data/units.txt", load_unit, NULL) < 0 ||
+	    each_line("data/numbered.txt", load_numbered, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -194,12 +362,23 @@ free_list(struct phrase_list *list)
 void
 lexicon_free(void)
 {
+	size_t i;
+
 	free_list(&lex.greetings);
 	free_list(&lex.thanks);
 	free_list(&lex.abbrevs);
 	free_list(&lex.antonyms);
 	map_free(lex.stopwords);
-	lex.stopwords = NULL;
+	map_free(lex.generic);
+	map_free(lex.context);
+	map_free(lex.units);
+	map_free(lex.numbered);
+	lex.stopwords = lex.generic = lex.context = lex.units = lex.numbered = NULL;
+	for (i = 0; i < lex.nowned; i++)
+		free(lex.owned[i]);
+	free(lex.owned);
+	lex.owned = NULL;
+	lex.nowned = 0;
 	if (stemmer)
 		sb_stemmer_delete(stemmer);
 	stemmer = NULL;

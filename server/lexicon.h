@@ -6,6 +6,10 @@
  *   stopwords.txt               words level two ignores
  *   abbreviations.txt           "short=long" phrases, expanded
  *   antonyms.txt                pairs of words that make two questions different
+ *   generic.txt                 kinds of place before a name (улица, ауыл…)
+ *   context.txt                 words of feeling or context added to a question
+ *   units.txt                   units and counting words of counted amounts
+ *   numbered.txt                things named by a number, and their labels
  * Loaded once per process (lexicon_init) and read-only after.
  */
 #ifndef SURAK_LEXICON_H
@@ -37,6 +41,13 @@ struct lexicon {
 	struct phrase_list greetings, thanks, abbrevs;
 	struct phrase_list antonyms;	/* each phrase: exactly two stems */
 	struct map *stopwords;		/* folded word → non-NULL */
+	/* word, stem or Kazakh base → its kind or label (lexicon_kind()) */
+	struct map *generic;		/* "street", "district", "settlement"… */
+	struct map *context;		/* "affect" or "people" */
+	struct map *units;		/* "unit" or "count" */
+	struct map *numbered;		/* the label: "дом", "школа"… */
+	char **owned;			/* the kinds and labels above */
+	size_t nowned;
 };
 
 extern struct lexicon lex;
@@ -47,5 +58,16 @@ void lexicon_free(void);
 size_t lexicon_split(char *s, size_t len, struct span **out);
 /* The Russian Snowball stem of a folded word (valid until the next call). */
 const char *lexicon_stem(const char *w, size_t n, size_t *len);
+/*
+ * The bytes of a folded word left once Kazakh case, possessive and plural
+ * endings are taken off (at most three), keeping at least min letters:
+ * "ауданындағы" → "аудан", "самалда" → "самал". n when there is none.
+ */
+size_t lexicon_kz_base(const char *w, size_t n, size_t min);
+/*
+ * What one of the maps above says of a folded word: by the word, its stem
+ * or its Kazakh base (units: the word or its Kazakh base, as listed); or NULL.
+ */
+const char *lexicon_kind(const struct map *m, const char *w);
 
 #endif
