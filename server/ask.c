@@ -34,6 +34,7 @@ struct ask {
 	char *flags;			/* screening of the text and the name: "personal_data,profanity" */
 	char *masked;			/* the text with personal data masked, or "" */
 	char *pname;			/* the name with personal data masked, or "" */
+	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
 	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
 	int tries;
 };
@@ -110,13 +111,14 @@ topk_offer(struct topk *t, long long id, double sim)
 }
 
 void
-ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same, struct topk *t)
+ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same, struct topk *t,
+    struct topk *suggest)
 {
 	size_t i, j;
 
 	for (i = 0; cands && i < cands->elements; i++) {
 		const redisReply *c = cands->element[i];
-		double best = -1;
+		double best = -1, maybe = -1;
 		int veto = 0;
 
 		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
@@ -134,13 +136,19 @@ ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
 			/* A question joins only if none of its wordings conflicts with this one. */
 			veto = want_same && dedupe_conflict(doc, &other);
 			same = !veto && dedupe_same(doc, &other);
-			sim = same || !want_same ? dedupe_similarity(doc, &other) : 0;
-			dedupe_doc_free(&other);
+			sim = same || !want_same || suggest ? dedupe_similarity(doc, &other) : 0;
 			if ((same || (!want_same && sim >= SIMILAR_MIN)) && sim > best)
 				best = sim;
+			if (suggest && !veto && !same && sim > maybe && dedupe_suggest(doc, &other))
+				maybe = sim;
+			dedupe_doc_free(&other);
 		}
-		if (best >= 0 && !veto)
+		if (veto)
+			continue;
+		if (best >= 0)
 			topk_offer(t, store_reply_int(c, 0), best);
+		else if (maybe >= 0)
+			topk_offer(suggest, store_reply_int(c, 0), maybe);
 	}
 }
 
@@ -189,7 +197,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 {
 	struct session *s = p->s;
 	struct ask *a = p->state;
-	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "";
+	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "", maybe[24] = "";
 	const char *args[ASK_NARGS] = {
 		[ASK_CLIENT] = s->m.client, [ASK_RID] = p->rid,
 		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
@@ -198,10 +206,13 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
+		[ASK_SUGGEST] = maybe,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
 	snprintf(iplimit, sizeof(iplimit), "%d", cfg->ask_per_min_ip);
+	if (a->suggest > 0)
+		snprintf(maybe, sizeof(maybe), "%lld", a->suggest);
 	if (target > 0) {
 		snprintf(tgt, sizeof(tgt), "%lld", target);
 		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
@@ -217,9 +228,9 @@ on_candidates(void *arg, redisReply *r)
 	char rid[sizeof(p->rid)], seen[24];
 	struct session *s = p->s;
 	const char *exact;
-	long long id = 0;
-	double sim = 0;
-	struct topk best = { &id, &sim, 0, 1 };
+	long long id = 0, maybe_id = 0;
+	double sim = 0, maybe_sim = 0;
+	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
 
 	memcpy(rid, p->rid, sizeof(rid));
 	if (s->wsi == NULL || r == NULL || !store_reply_ok(r)) {
@@ -230,7 +241,8 @@ on_candidates(void *arg, redisReply *r)
 	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, CANDIDATES_R_LAST_QID));
 	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
 	if (exact == NULL || strcmp(exact, "fp") != 0)
-		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best);
+		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best, &maybe);
+	a->suggest = best.n == 0 && maybe.n ? maybe_id : 0;
 	ask_store(p, seen, best.n ? id : 0, sim);
 }
 
@@ -275,7 +287,7 @@ on_similar(void *arg, redisReply *r)
 
 	memcpy(rid, p->rid, sizeof(rid));
 	if (r && store_reply_ok(r) && s->wsi)
-		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best);
+		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
 	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
 		return;
 	sbuf_init(&b, 1024);

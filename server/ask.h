@@ -34,9 +34,12 @@ void topk_offer(struct topk *t, long long id, double sim);
  * Verifies the candidates of a look-up ({{id, status, {key…}}…}) against
  * doc: each candidate's best match over its keys that is the same question
  * (or, with want_same = 0, any at least SIMILAR_MIN alike) is offered to t.
- * Candidates come newest first, so the newest wins a tie.
+ * A candidate one of whose keys conflicts with doc (dedupe_conflict) is
+ * left out when want_same. With suggest, a candidate that is not the same
+ * but may be (dedupe_suggest) is offered there. Candidates come newest
+ * first, so the newest wins a tie.
  */
 void ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
-    struct topk *t);
+    struct topk *t, struct topk *suggest);
 
 #endif

@@ -76,6 +76,7 @@ static const unsigned action_roles[ACT_COUNT] = {
 	[ACT_SPLIT] = ROLE_BIT(ROLE_MODERATOR),
 	[ACT_RELEASE_VOTES] = ROLE_BIT(ROLE_MODERATOR),
 	[ACT_DISCARD_VOTES] = ROLE_BIT(ROLE_MODERATOR),
+	[ACT_DISMISS] = ROLE_BIT(ROLE_MODERATOR),
 };
 
 /* ---- the common reply: an ack from the script, sent as it is ---- */

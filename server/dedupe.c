@@ -25,6 +25,8 @@
 #include "util.h"
 
 #define MAX_CP 64		/* code points compared per token */
+#define SUGGEST_LEFT 2		/* words of each side a suggested pair may leave unmatched */
+#define SUGGEST_DICE 0.5	/* and how alike its trigrams must be at least */
 
 int
 dedupe_init(void)
@@ -157,6 +159,32 @@ dedupe_fingerprint(const char *text, size_t len, char out[DEDUPE_FP_LEN + 1])
 }
 
 /* ---- level two: docs ---- */
+
+/* 1 if s holds a word that is not a stopword, or a number. */
+static int
+has_content(const char *s, size_t n)
+{
+	struct sbuf f = { 0 };
+	struct span *tok;
+	size_t nt, i;
+	int r = 0;
+
+	sbuf_init(&f, n * 2 + 1);
+	text_fold(s, n, &f);
+	nt = lexicon_split(f.data, f.len, &tok);
+	for (i = 0; i < nt && !r; i++) {
+		char w[256];
+
+		if (tok[i].n >= sizeof(w))
+			continue;
+		memcpy(w, tok[i].p, tok[i].n);
+		w[tok[i].n] = '\0';
+		r = map_get(lex.stopwords, w) == NULL;
+	}
+	free(tok);
+	sbuf_free(&f);
+	return r;
+}
 
 static int
 is_digits(const char *s, size_t n)
@@ -372,7 +400,8 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 			d->kind[i] = DK_GENERIC;
 			d->place[i] = k;
 		} else if ((k = lexicon_kind(lex.context, d->word[i])) != NULL)
-			d->kind[i] = strcmp(k, "affect") == 0 ? DK_AFFECT : DK_PEOPLE;
+			d->kind[i] = strcmp(k, "affect") == 0 || strcmp(k, "asks") == 0 ? DK_AFFECT :
+			    strcmp(k, "with") == 0 ? DK_WITH : DK_CORE;
 	}
 	for (i = 0; i < d->nnum; i++) {
 		d->num[i] = d->buf + noff[i];
@@ -469,6 +498,72 @@ number_label(const struct span *tok, size_t n, size_t i)
 	return j < n ? token_kind(lex.numbered, &tok[j]) : NULL;
 }
 
+/*
+ * A sentence of feeling or context: it holds an affect word, no word that
+ * asks, and no number but a counted amount ("Стыдно перед гостями.",
+ * "Пять лет ждём!").
+ */
+static int
+feeling_sentence(const char *s, size_t n)
+{
+	struct sbuf f = { 0 };
+	struct span *tok;
+	size_t nt, i;
+	int affect = 0, asks = 0;
+	const char *k;
+
+	sbuf_init(&f, n * 2 + 1);
+	text_fold(s, n, &f);
+	nt = lexicon_split(f.data, f.len, &tok);
+	for (i = 0; i < nt && !asks; i++) {
+		size_t last;
+
+		if ((last = counted_amount(tok, nt, i)) > 0) {
+			i = last;
+			continue;
+		}
+		if (is_digits(tok[i].p, tok[i].n))
+			asks = 1;	/* a number that names something */
+		else if ((k = token_kind(lex.context, &tok[i])) != NULL) {
+			affect |= strcmp(k, "affect") == 0;
+			asks |= strcmp(k, "question") == 0 || strcmp(k, "asks") == 0;
+		}
+	}
+	free(tok);
+	sbuf_free(&f);
+	return affect && !asks;
+}
+
+/*
+ * The text without its sentences of feeling or context, when something
+ * else is left; sentences end at '?', '!', '.' or a line break.
+ */
+static void
+drop_feelings(const char *text, size_t len, struct sbuf *out)
+{
+	size_t start = 0, i;
+	int dropped = 0;
+
+	sbuf_reset(out);
+	for (i = 0; i <= len; i++) {
+		int end = i == len || text[i] == '?' || text[i] == '!' || text[i] == '.' || text[i] == '\n';
+
+		if (!end)
+			continue;
+		if (i > start && feeling_sentence(text + start, i - start))
+			dropped = 1;
+		else {
+			sbuf_add(out, text + start, i - start);
+			sbuf_addc(out, ' ');
+		}
+		start = i + 1;
+	}
+	if (!dropped || !has_content(out->data, out->len)) {
+		sbuf_reset(out);
+		sbuf_add(out, text, len);
+	}
+}
+
 void
 dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 {
@@ -482,7 +577,9 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 	sbuf_init(&norm, len * 2 + 1);
 	sbuf_init(&words, len * 2 + 1);
 	sbuf_init(&b, len * 2 + 1);
-	dedupe_normalize(text, len, &norm);
+	drop_feelings(text, len, &words);
+	dedupe_normalize(words.data, words.len, &norm);
+	sbuf_reset(&words);
 
 	/* Abbreviations expanded, Latin words in Cyrillic, "номер" before a number dropped. */
 	n = lexicon_split(norm.data, norm.len, &tok);
@@ -947,6 +1044,42 @@ dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b)
 	if (a->ntok == 0 || b->ntok == 0 || !numbers_agree(a, b) || places_differ(a, b))
 		return 0;
 	return covers(a, b) && covers(b, a) && !opposite(a, b);
+}
+
+/* Core words of a left without their own word in b, one to one. */
+static size_t
+unmatched_core(const struct dedupe_doc *a, const struct dedupe_doc *b, size_t *matched)
+{
+	int used[DEDUPE_MAX_TOKENS] = { 0 };
+	size_t i, j, left = 0;
+
+	*matched = 0;
+	for (i = 0; i < a->ntok; i++) {
+		if (a->kind[i] != DK_CORE)
+			continue;
+		for (j = 0; j < b->ntok; j++)
+			if (!used[j] && same_word(a, i, b, j))
+				break;
+		if (j < b->ntok) {
+			used[j] = 1;
+			(*matched)++;
+		} else
+			left++;
+	}
+	return left;
+}
+
+int
+dedupe_suggest(const struct dedupe_doc *a, const struct dedupe_doc *b)
+{
+	size_t ma, mb, la, lb;
+
+	if (a->ntok == 0 || b->ntok == 0 || dedupe_conflict(a, b))
+		return 0;
+	la = unmatched_core(a, b, &ma);
+	lb = unmatched_core(b, a, &mb);
+	return ma >= 2 && mb >= 2 && la <= SUGGEST_LEFT && lb <= SUGGEST_LEFT &&
+	    dice(a, b) >= SUGGEST_DICE;
 }
 
 double

@@ -45,7 +45,7 @@ enum dedupe_kind {
 	DK_CORE,		/* it must find its word in the other question */
 	DK_GENERIC,		/* a kind of place before a name: need not */
 	DK_AFFECT,		/* feeling or context: need not, in a run of such words */
-	DK_PEOPLE,		/* who suffers: need not, in such a run with an affect word */
+	DK_WITH,		/* who suffers, helper verbs: need not, in such a run with an affect word */
 };
 
 /* A question reduced to what near-duplicate detection compares. */
@@ -91,6 +91,13 @@ int dedupe_same(const struct dedupe_doc *a, const struct dedupe_doc *b);
  * Дамба" may not join both.
  */
 int dedupe_conflict(const struct dedupe_doc *a, const struct dedupe_doc *b);
+/*
+ * 1 when two docs that are not the same question may be, for a moderator
+ * to decide ("possibly the same as #N"): nothing conflicts, at least two
+ * words of substance in common, at most two left on each side, and
+ * trigrams alike enough.
+ */
+int dedupe_suggest(const struct dedupe_doc *a, const struct dedupe_doc *b);
 /* How alike two docs read, in [0, 1]: the Dice coefficient of their trigrams. */
 double dedupe_similarity(const struct dedupe_doc *a, const struct dedupe_doc *b);
 

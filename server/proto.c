@@ -18,6 +18,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REOPEN] = "reopen", [ACT_FEATURE] = "feature", [ACT_UNFEATURE] = "unfeature",
 	[ACT_EDIT] = "edit", [ACT_MERGE] = "merge", [ACT_SPLIT] = "split",
 	[ACT_RELEASE_VOTES] = "release_votes", [ACT_DISCARD_VOTES] = "discard_votes",
+	[ACT_DISMISS] = "dismiss",
 };
 static const char *const type_names[CMD_COUNT] = {
 	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",

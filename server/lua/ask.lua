@@ -20,8 +20,11 @@
 -- after the hub's look-up shares one of its bands: then the answer is
 -- {"retry"} and the hub looks again, so two hubs racing with two wordings
 -- of one question end with one question, as if they had come one by one.
+-- A new question may carry `suggest`, a question the hub found possibly
+-- the same (not enough to merge): moderators see it as "possibly_same"
+-- and merge or dismiss it.
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -83,7 +86,7 @@ else
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
     fps = fp, flags = screen, masked = masked, pname = pname, nvar = '0', nd = nd, bands = bands,
-    like = like or '', ag = ip}
+    like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or ''}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))

@@ -65,6 +65,11 @@ elseif action == 'edit' then
     q.fps = (q.fps or '') .. ',' .. fp
     redis.call('HSET', qk, 'fps', q.fps)
   end
+elseif action == 'dismiss' then
+  -- Not the same as the question suggested: the suggestion goes, for good.
+  if q.sugg == nil or q.sugg == '' then return err('bad_request', 'nothing suggested to dismiss') end
+  redis.call('HDEL', key('q', id), 'sugg')
+  q.sugg = nil
 elseif action == 'release_votes' or action == 'discard_votes' then
   -- The held votes count from now on, or are taken back from their clients.
   local hk = key('q', id, 'held')
@@ -82,6 +87,8 @@ elseif action == 'release_votes' or action == 'discard_votes' then
   redis.call('HSET', key('q', id), 'flags', q.flags)
   set_votes(q)
 elseif action == 'merge' then
+  -- A target merged away since the moderator saw it: the question it lives in.
+  into = live_status(into) or into
   local t = question(into)
   if into == id then return err('bad_request', 'cannot merge a question into itself') end
   if t == nil or (t.into and t.into ~= '') then return err('no_question', 'no such target question') end

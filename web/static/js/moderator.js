@@ -31,6 +31,8 @@ const KEYS = [
   ['o', 'act.reopen', () => act('reopen')],
   ['e', 'act.edit', () => startEdit(current)],
   ['m', 'key.merge', () => merge(current)],
+  ['s', 'key.merge_suggested', () => mergeSuggested(current)],
+  ['n', 'key.dismiss', () => act('dismiss')],
   ['b', 'act.ban', () => ban(current)],
   ['x', 'key.select', () => toggleSelect(current)],
   ['A', 'key.bulk_approve', () => bulk('approve')],
@@ -138,6 +140,12 @@ function merge(id) {
     merging = null;
   }
   render();
+}
+
+// "Possibly the same as #N" (the hub's suggestion): merged with one key.
+function mergeSuggested(id) {
+  const q = client.questions.get(id);
+  if (q?.possibly_same) run({ type: 'moderate', id, action: 'merge', into: q.possibly_same });
 }
 
 function ban(id) {
@@ -266,6 +274,10 @@ function row(q) {
     q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }),
     ...(q.flags || []).map((f) => el('span', { class: 'chip flag', text: f })),
     q.like && el('span', { class: 'chip flag', text: t('mod.like', { id: q.like }) }),
+    q.possibly_same && el('span', { class: 'maybe' },
+      el('span', { class: 'chip flag', text: t('mod.possibly_same', { id: q.possibly_same }) }),
+      kbdButton(t('act.merge_suggested'), 'S', () => mergeSuggested(q.id)),
+      kbdButton(t('act.dismiss'), 'N', () => act('dismiss', q.id))),
     q.held_votes > 0 && el('span', { class: 'held' },
       el('span', { class: 'chip flag', text: t('mod.held', { n: q.held_votes }) }),
       el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'release_votes' }) },
