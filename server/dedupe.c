@@ -396,6 +396,17 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 		d->word[i] = d->buf + woff[i];
 		d->kind[i] = DK_CORE;
 		d->place[i] = NULL;
+		d->flags[i] &= DF_AND;	/* the only flag a key carries */
+		switch (lexicon_verb(d->word[i])) {
+		case LEX_WE:
+			d->flags[i] |= DF_WE | DF_VERB;
+			break;
+		case LEX_VERB:
+			d->flags[i] |= DF_VERB;
+			break;
+		}
+		if ((k = lexicon_kind(lex.context, d->word[i])) != NULL && strcmp(k, "question") == 0)
+			d->flags[i] |= DF_ASK;
 		if ((k = lexicon_kind(lex.generic, d->word[i])) != NULL) {
 			d->kind[i] = DK_GENERIC;
 			d->place[i] = k;
@@ -409,6 +420,19 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 	}
 	if (bands)
 		make_bands(d);
+}
+
+/* "и", "а", "және": what begins another part of a question. */
+static int
+conjunction(const struct span *t)
+{
+	static const char *const words[] = { "и", "а", "также", "плюс", "жане", "ари" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(words); i++)
+		if (t->n == strlen(words[i]) && memcmp(t->p, words[i], t->n) == 0)
+			return 1;
+	return 0;
 }
 
 /* A number token's value, or -1 if it has more than 9 digits. */
@@ -499,9 +523,10 @@ number_label(const struct span *tok, size_t n, size_t i)
 }
 
 /*
- * A sentence of feeling or context: it holds an affect word, no word that
- * asks, and no number but a counted amount ("Стыдно перед гостями.",
- * "Пять лет ждём!").
+ * A sentence of feeling or context: it holds an affect word, or a verb and
+ * someone it happens to; no word that asks; and no number but a counted
+ * amount or a year ("Стыдно перед гостями.", "Пять лет ждём!", "Третью
+ * неделю ходим пешком.", "Обещали ещё в 2020.").
  */
 static int
 feeling_sentence(const char *s, size_t n)
@@ -509,7 +534,7 @@ feeling_sentence(const char *s, size_t n)
 	struct sbuf f = { 0 };
 	struct span *tok;
 	size_t nt, i;
-	int affect = 0, asks = 0;
+	int affect = 0, asks = 0, verb = 0, with = 0;
 	const char *k;
 
 	sbuf_init(&f, n * 2 + 1);
@@ -522,21 +547,62 @@ feeling_sentence(const char *s, size_t n)
 			i = last;
 			continue;
 		}
-		if (is_digits(tok[i].p, tok[i].n))
-			asks = 1;	/* a number that names something */
-		else if ((k = token_kind(lex.context, &tok[i])) != NULL) {
+		if (is_digits(tok[i].p, tok[i].n)) {
+			long v = number_value(&tok[i]);
+
+			asks |= v < 1900 || v > 2100;	/* a number that names something, not a year */
+			continue;
+		}
+		if ((k = token_kind(lex.context, &tok[i])) != NULL) {
 			affect |= strcmp(k, "affect") == 0;
+			with |= strcmp(k, "with") == 0;
 			asks |= strcmp(k, "question") == 0 || strcmp(k, "asks") == 0;
+		}
+		if (tok[i].n < 256) {
+			char w[256];
+			int v;
+
+			memcpy(w, tok[i].p, tok[i].n);
+			w[tok[i].n] = '\0';
+			v = lexicon_verb(w);
+			verb |= v != 0;
+			with |= v == LEX_WE;
 		}
 	}
 	free(tok);
 	sbuf_free(&f);
-	return affect && !asks;
+	return (affect || (verb && with)) && !asks;
+}
+
+/* A '.' after s[0..n) ends an abbreviation ("пр.", "кв.", "д."), not a sentence. */
+static int
+after_abbreviation(const char *s, size_t n)
+{
+	struct sbuf f = { 0 };
+	struct span *tok;
+	size_t nt, i, k = 0;
+	int r;
+
+	sbuf_init(&f, n * 2 + 1);
+	text_fold(s, n, &f);
+	nt = lexicon_split(f.data, f.len, &tok);
+	r = nt == 0;
+	if (nt > 0) {
+		const struct span *w = &tok[nt - 1];
+
+		for (i = 0; i < w->n; i++)
+			k += ((unsigned char)w->p[i] & 0xC0) != 0x80;
+		r = k < 3 || match(&lex.abbrevs, tok, nt - 1, nt, 0) != NULL;
+	}
+	free(tok);
+	sbuf_free(&f);
+	return r;
 }
 
 /*
  * The text without its sentences of feeling or context, when something
- * else is left; sentences end at '?', '!', '.' or a line break.
+ * else is left; sentences end at '?', '!', a line break, or a '.' that
+ * does not end an abbreviation.
  */
 static void
 drop_feelings(const char *text, size_t len, struct sbuf *out)
@@ -546,7 +612,8 @@ drop_feelings(const char *text, size_t len, struct sbuf *out)
 
 	sbuf_reset(out);
 	for (i = 0; i <= len; i++) {
-		int end = i == len || text[i] == '?' || text[i] == '!' || text[i] == '.' || text[i] == '\n';
+		int end = i == len || text[i] == '?' || text[i] == '!' || text[i] == '\n' ||
+		    (text[i] == '.' && !after_abbreviation(text + start, i - start));
 
 		if (!end)
 			continue;
@@ -632,6 +699,7 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 			continue;
 		s = lexicon_stem(w, tok[i].n, &sl);
 		woff[d->ntok] = b.len + sl + 1;
+		d->flags[d->ntok] = i > 0 && conjunction(&tok[i - 1]) ? DF_AND : 0;
 		add_token(&b, toff, &d->ntok, s, sl);
 		sbuf_add(&b, w, tok[i].n + 1);	/* the word, NUL included */
 	}
@@ -649,6 +717,8 @@ dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out)
 	for (i = 0; i < d->ntok; i++) {
 		if (i)
 			sbuf_addc(out, ' ');
+		if (d->flags[i] & DF_AND)
+			sbuf_addc(out, '+');
 		sbuf_adds(out, d->tok[i]);
 		if (strcmp(d->tok[i], d->word[i]) != 0) {
 			sbuf_addc(out, '~');
@@ -698,6 +768,11 @@ dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 		} else if (stop > p && d->ntok < DEDUPE_MAX_TOKENS) {
 			const char *se = tilde ? tilde : stop, *w = tilde ? tilde + 1 : p;
 
+			d->flags[d->ntok] = 0;
+			if (*p == '+' && se > p + 1) {
+				d->flags[d->ntok] = DF_AND;
+				p++;
+			}
 			woff[d->ntok] = b.len + (size_t)(se - p) + 1;
 			add_token(&b, toff, &d->ntok, p, (size_t)(se - p));
 			sbuf_add(&b, w, (size_t)(stop - w));
@@ -911,38 +986,70 @@ dice(const struct dedupe_doc *a, const struct dedupe_doc *b)
 }
 
 /*
- * The words of a left unmatched by b ("matched" as far as it goes) may be
- * left so: generic words, and runs of feeling or context words that hold
- * an affect word ("старики мёрзнут", "сколько можно"). A doc with no word
- * of substance is compared word for word.
+ * Whether a run of words one question has and the other lacks, a[i..j),
+ * may be left out (1; 2 for a clause with words of substance): a run of feeling or context words that holds an affect
+ * word, anywhere; or, at the start or the end of the question, a clause
+ * that holds an affect word, or a verb and someone it happens to ("дети
+ * ездят в другой район", "ходим пешком"), asks nothing and does not begin
+ * another part of the question ("… и не убирают подъезд").
+ */
+static int
+clause_ok(const struct dedupe_doc *a, size_t i, size_t j, int edge)
+{
+	int affect = 0, other = 0, verb = 0, with = 0, asks = 0;
+	size_t k;
+
+	for (k = i; k < j; k++) {
+		if (a->kind[k] == DK_GENERIC)
+			continue;
+		affect |= a->kind[k] == DK_AFFECT;
+		with |= a->kind[k] == DK_WITH || (a->flags[k] & DF_WE);
+		other |= a->kind[k] == DK_CORE;
+		verb |= (a->flags[k] & DF_VERB) != 0;
+		asks |= (a->flags[k] & DF_ASK) != 0;
+	}
+	if (!other)
+		return affect;
+	return edge && !asks && !(a->flags[i] & DF_AND) && (affect || (verb && with)) ? 2 : 0;
+}
+
+/*
+ * The words of a left unmatched by b (matched: 1 for its own word in b, 2
+ * for a word that only repeats one matched already, 0 for none) may be
+ * left so: generic words, and runs that clause_ok() allows. Returns 0 if
+ * not, 1 if so, 2 if a clause with words of substance is left, which needs
+ * two words of substance in common besides the words that ask. A doc with
+ * no word of substance is compared word for word.
  */
 static int
 leftovers_ok(const struct dedupe_doc *a, const int *matched)
 {
-	size_t i = 0, j;
-	int core = has_core(a), any = 0;
+	size_t i, j, first = 0, common = 0;
+	int core = has_core(a), r = 1, c;
 
 	for (i = 0; i < a->ntok; i++)
-		any |= matched[i] && a->kind[i] == DK_CORE;
-	if (core && !any)
+		common += matched[i] == 1 && a->kind[i] != DK_AFFECT && a->kind[i] != DK_WITH &&
+		    !(a->flags[i] & DF_ASK);
+	for (i = 0; i < a->ntok; i++)
+		if (matched[i] == 1 && a->kind[i] == DK_CORE)
+			break;
+	if (core && i == a->ntok)
 		return 0;	/* nothing of substance in common */
+	while (first < a->ntok && !matched[first] && a->kind[first] == DK_GENERIC)
+		first++;
 	for (i = 0; i < a->ntok; i = j) {
-		int affect = 0, other = 0;
-
 		j = i + 1;
 		if (matched[i] || (core && a->kind[i] == DK_GENERIC))
 			continue;
-		/* A run of unmatched words, generic ones passed over. */
-		for (j = i; j < a->ntok && !matched[j]; j++) {
-			if (core && a->kind[j] == DK_GENERIC)
-				continue;
-			affect |= a->kind[j] == DK_AFFECT;
-			other |= a->kind[j] == DK_CORE || !core;
-		}
-		if (other || !affect)
+		/* A run of unmatched words, generic ones and repeats passed over. */
+		for (j = i; j < a->ntok && matched[j] != 1; j++)
+			;
+		if (!core || (c = clause_ok(a, i, j, i <= first || j == a->ntok)) == 0)
 			return 0;
+		if (c == 2)
+			r = 2;
 	}
-	return 1;
+	return r == 2 && common < 2 ? 0 : r;
 }
 
 /*
@@ -955,6 +1062,7 @@ covers(const struct dedupe_doc *a, const struct dedupe_doc *b)
 {
 	int used[DEDUPE_MAX_TOKENS] = { 0 }, ma[DEDUPE_MAX_TOKENS] = { 0 }, mb[DEDUPE_MAX_TOKENS] = { 0 };
 	size_t i, j;
+	int la, lb;
 
 	for (i = 0; i < a->ntok; i++) {
 		for (j = 0; j < b->ntok; j++)
@@ -966,9 +1074,12 @@ covers(const struct dedupe_doc *a, const struct dedupe_doc *b)
 	for (j = 0; j < b->ntok; j++) {
 		mb[j] = used[j];
 		for (i = 0; !mb[j] && i < a->ntok; i++)
-			mb[j] = same_word(a, i, b, j);
+			mb[j] = same_word(a, i, b, j) ? 2 : 0;
 	}
-	return leftovers_ok(a, ma) && leftovers_ok(b, mb);
+	la = leftovers_ok(a, ma);
+	lb = leftovers_ok(b, mb);
+	/* A clause added on one side only: both leaving one is another question. */
+	return la && lb && !(la == 2 && lb == 2);
 }
 
 /*

@@ -48,12 +48,18 @@ enum dedupe_kind {
 	DK_WITH,		/* who suffers, helper verbs: need not, in such a run with an affect word */
 };
 
+#define DF_VERB 1	/* looks like a verb (verbs.txt) */
+#define DF_WE 2		/* a verb of the first person plural: someone it happens to */
+#define DF_ASK 4	/* a word that asks (когда, почему, қашан…) */
+#define DF_AND 8	/* follows "и", "а", "және": begins another part of the question */
+
 /* A question reduced to what near-duplicate detection compares. */
 struct dedupe_doc {
 	char *buf;		/* owns the strings below */
 	const char *tok[DEDUPE_MAX_TOKENS];	/* stems of the content words */
 	const char *word[DEDUPE_MAX_TOKENS];	/* the words themselves (folded) */
 	unsigned char kind[DEDUPE_MAX_TOKENS];	/* enum dedupe_kind */
+	unsigned char flags[DEDUPE_MAX_TOKENS];	/* DF_… */
 	const char *place[DEDUPE_MAX_TOKENS];	/* a generic word's kind of place */
 	size_t ntok;
 	const char *num[DEDUPE_MAX_TOKENS];	/* numbers that name things, in order */
@@ -70,8 +76,8 @@ void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
 void dedupe_doc_free(struct dedupe_doc *d);
 /*
  * The doc's key, stored next to the question: "stem~word stem…|number…"
- * (a word equal to its stem is written once; a number that names a known
- * thing is written "5@дом").
+ * (a word equal to its stem is written once, a word after "и" is written
+ * "+stem~word", a number that names a known thing "5@дом").
  */
 void dedupe_doc_key(const struct dedupe_doc *d, struct sbuf *out);
 

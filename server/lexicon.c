@@ -200,6 +200,47 @@ load_unit(const char *line, size_t n, void *arg)
 	load_kinds(line, n, lex.units, 1);
 }
 
+/* "verb ENDING", "we ENDING", "not ENDING" */
+static void
+load_ending(const char *line, size_t n, void *arg)
+{
+	char *f = fold_string(line, n);
+	struct span *tok;
+	size_t nt = lexicon_split(f, strlen(f), &tok);
+
+	(void)arg;
+	if (nt == 2) {
+		struct ending *e;
+
+		lex.endings = xrealloc(lex.endings, (lex.nendings + 1) * sizeof(*lex.endings));
+		e = &lex.endings[lex.nendings++];
+		e->text = xstrndup(tok[1].p, tok[1].n);
+		e->kind = tok[0].n == 4 && memcmp(tok[0].p, "verb", 4) == 0 ? LEX_VERB :
+		    tok[0].n == 2 && memcmp(tok[0].p, "we", 2) == 0 ? LEX_WE : 0;
+	}
+	free(tok);
+	free(f);
+}
+
+int
+lexicon_verb(const char *w)
+{
+	size_t n = strlen(w), i, best = 0;
+	int kind = 0;
+
+	if (letters(w, n) < 5)
+		return 0;
+	for (i = 0; i < lex.nendings; i++) {
+		size_t k = strlen(lex.endings[i].text);
+
+		if (k > best && k < n && memcmp(w + n - k, lex.endings[i].text, k) == 0) {
+			best = k;
+			kind = lex.endings[i].kind;
+		}
+	}
+	return kind;
+}
+
 /* "label: word word…" */
 static void
 load_numbered(const char *line, size_t n, void *arg)
@@ -340,7 +381,8 @@ lexicon_init(void)
 	    each_line("data/generic.txt", load_generic, NULL) < 0 ||
 	    each_line("data/context.txt", load_context, NULL) < 0 ||
 	    each_line("data/units.txt", load_unit, NULL) < 0 ||
-	    each_line("data/numbered.txt", load_numbered, NULL) < 0)
+	    each_line("data/numbered.txt", load_numbered, NULL) < 0 ||
+	    each_line("data/verbs.txt", load_ending, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -379,6 +421,11 @@ lexicon_free(void)
 	free(lex.owned);
 	lex.owned = NULL;
 	lex.nowned = 0;
+	for (i = 0; i < lex.nendings; i++)
+		free(lex.endings[i].text);
+	free(lex.endings);
+	lex.endings = NULL;
+	lex.nendings = 0;
 	if (stemmer)
 		sb_stemmer_delete(stemmer);
 	stemmer = NULL;

@@ -10,6 +10,7 @@
  *   context.txt                 words of feeling or context added to a question
  *   units.txt                   units and counting words of counted amounts
  *   numbered.txt                things named by a number, and their labels
+ *   verbs.txt                   endings that mark a verb
  * Loaded once per process (lexicon_init) and read-only after.
  */
 #ifndef SURAK_LEXICON_H
@@ -48,7 +49,15 @@ struct lexicon {
 	struct map *numbered;		/* the label: "дом", "школа"… */
 	char **owned;			/* the kinds and labels above */
 	size_t nowned;
+	struct ending {
+		char *text;
+		int kind;		/* LEX_VERB, LEX_WE, or 0 for a noun's ending */
+	} *endings;
+	size_t nendings;
 };
+
+#define LEX_VERB 1
+#define LEX_WE 2	/* a verb of the first person plural */
 
 extern struct lexicon lex;
 
@@ -69,5 +78,8 @@ size_t lexicon_kz_base(const char *w, size_t n, size_t min);
  * or its Kazakh base (units: the word or its Kazakh base, as listed); or NULL.
  */
 const char *lexicon_kind(const struct map *m, const char *w);
+
+/* LEX_VERB or LEX_WE when a folded word looks like a verb (verbs.txt), else 0. */
+int lexicon_verb(const char *w);
 
 #endif

@@ -342,6 +342,7 @@ heldout(void **state)
 {
 	(void)state;
 	check_classes("tests/data/dedupe-heldout.json");
+	check_classes("tests/data/dedupe-heldout2.json");
 }
 
 int
