@@ -388,16 +388,22 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 {
 	size_t i;
 
+	size_t kk = 0;
+
 	d->buf = sbuf_steal(b, NULL);
+	for (i = 0; i < d->ntok; i++) {
+		d->tok[i] = d->buf + toff[i];
+		d->word[i] = d->buf + woff[i];
+		kk += lexicon_kk(d->word[i]) != NULL;
+	}
+	d->kazakh = kk > 0 && kk * 3 >= d->ntok;
 	for (i = 0; i < d->ntok; i++) {
 		const char *k;
 
-		d->tok[i] = d->buf + toff[i];
-		d->word[i] = d->buf + woff[i];
 		d->kind[i] = DK_CORE;
 		d->place[i] = NULL;
 		d->flags[i] &= DF_AND;	/* the only flag a key carries */
-		switch (lexicon_verb(d->word[i])) {
+		switch (lexicon_verb(d->word[i], d->kazakh)) {
 		case LEX_WE:
 			d->flags[i] |= DF_WE | DF_VERB;
 			break;
@@ -410,9 +416,12 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 		if ((k = lexicon_kind(lex.generic, d->word[i])) != NULL) {
 			d->kind[i] = DK_GENERIC;
 			d->place[i] = k;
-		} else if ((k = lexicon_kind(lex.context, d->word[i])) != NULL)
+		} else if ((k = lexicon_kind(lex.context, d->word[i])) != NULL) {
 			d->kind[i] = strcmp(k, "affect") == 0 || strcmp(k, "asks") == 0 ? DK_AFFECT :
-			    strcmp(k, "with") == 0 ? DK_WITH : DK_CORE;
+			    strcmp(k, "with") == 0 || strcmp(k, "we") == 0 ? DK_WITH : DK_CORE;
+			if (strcmp(k, "we") == 0)
+				d->flags[i] |= DF_WE | DF_VERB;
+		}
 	}
 	for (i = 0; i < d->nnum; i++) {
 		d->num[i] = d->buf + noff[i];
@@ -555,7 +564,8 @@ feeling_sentence(const char *s, size_t n)
 		}
 		if ((k = token_kind(lex.context, &tok[i])) != NULL) {
 			affect |= strcmp(k, "affect") == 0;
-			with |= strcmp(k, "with") == 0;
+			with |= strcmp(k, "with") == 0 || strcmp(k, "we") == 0;
+			verb |= strcmp(k, "we") == 0;
 			asks |= strcmp(k, "question") == 0 || strcmp(k, "asks") == 0;
 		}
 		if (tok[i].n < 256) {
@@ -564,7 +574,7 @@ feeling_sentence(const char *s, size_t n)
 
 			memcpy(w, tok[i].p, tok[i].n);
 			w[tok[i].n] = '\0';
-			v = lexicon_verb(w);
+			v = lexicon_verb(w, lexicon_kk(w) != NULL);
 			verb |= v != 0;
 			with |= v == LEX_WE;
 		}
@@ -707,6 +717,52 @@ dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len)
 	finish(d, &b, toff, woff, noff, loff, 1);
 	sbuf_free(&norm);
 	sbuf_free(&words);
+}
+
+int
+dedupe_doc_translate(struct dedupe_doc *d, const char *text, size_t len)
+{
+	struct sbuf kept = { 0 }, norm = { 0 }, ru = { 0 };
+	struct span *tok;
+	size_t n, i, words = 0, kk = 0;
+
+	memset(d, 0, sizeof(*d));
+	sbuf_init(&kept, len + 1);
+	sbuf_init(&norm, len * 2 + 1);
+	sbuf_init(&ru, len * 3 + 1);
+	drop_feelings(text, len, &kept);
+	dedupe_normalize(kept.data, kept.len, &norm);
+	n = lexicon_split(norm.data, norm.len, &tok);
+	for (i = 0; i < n; i++) {
+		const struct phrase *ph = match(&lex.kkru, tok, i, n, 0);
+		char w[256];
+		const char *to = NULL;
+
+		if (ru.len)
+			sbuf_addc(&ru, ' ');
+		if (ph && ph->ntok > 1) {
+			to = ph->to;
+			i += ph->ntok - 1;
+		} else if (tok[i].n < sizeof(w)) {
+			memcpy(w, tok[i].p, tok[i].n);
+			w[tok[i].n] = '\0';
+			if (!map_get(lex.stopwords, w) && !is_digits(w, tok[i].n))
+				words++;
+			to = lexicon_kk(w);
+		}
+		if (to) {
+			kk++;
+			sbuf_adds(&ru, to);
+		} else
+			sbuf_add(&ru, tok[i].p, tok[i].n);
+	}
+	free(tok);
+	if (kk > 0 && kk * 3 >= words)
+		dedupe_doc_build(d, ru.data, ru.len);
+	sbuf_free(&kept);
+	sbuf_free(&norm);
+	sbuf_free(&ru);
+	return d->buf != NULL;
 }
 
 void
@@ -1008,8 +1064,8 @@ clause_ok(const struct dedupe_doc *a, size_t i, size_t j, int edge)
 		verb |= (a->flags[k] & DF_VERB) != 0;
 		asks |= (a->flags[k] & DF_ASK) != 0;
 	}
-	if (!other)
-		return affect;
+	if (!other)	/* feeling or context words alone */
+		return affect || (edge && !asks && verb && with);
 	return edge && !asks && !(a->flags[i] & DF_AND) && (affect || (verb && with)) ? 2 : 0;
 }
 

@@ -65,12 +65,19 @@ struct dedupe_doc {
 	const char *num[DEDUPE_MAX_TOKENS];	/* numbers that name things, in order */
 	const char *label[DEDUPE_MAX_TOKENS];	/* what each names ("дом"), or NULL */
 	size_t nnum;
+	int kazakh;		/* a third of its words or more are Kazakh (kk-ru.txt) */
 	int nbands;		/* 0 when there is nothing to index */
 	char band[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
 };
 
 /* Builds the doc of a question's text. */
 void dedupe_doc_build(struct dedupe_doc *d, const char *text, size_t len);
+/*
+ * The doc of a Kazakh question's Russian, word for word (kk-ru.txt): 1 if
+ * the text is Kazakh and d is built, else 0 and d is left empty. Kazakh
+ * and Russian questions meet through it as suggestions, never merges.
+ */
+int dedupe_doc_translate(struct dedupe_doc *d, const char *text, size_t len);
 /* Rebuilds a doc from its key (what dedupe_doc_key() wrote), without bands. */
 void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
 void dedupe_doc_free(struct dedupe_doc *d);

@@ -84,28 +84,54 @@ letters(const char *w, size_t n)
 	return k;
 }
 
+/* One Kazakh ending off w[0..n), keeping at least min letters; n if none. */
+static size_t
+kz_strip(const char *w, size_t n, size_t min)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
+		size_t k = strlen(kz_endings[i]);
+
+		if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 && letters(w, n - k) >= min)
+			return n - k;
+	}
+	return n;
+}
+
 size_t
 lexicon_kz_base(const char *w, size_t n, size_t min)
 {
-	int round, cut;
+	int round;
+	size_t k;
+
+	for (round = 0; round < 3 && (k = kz_strip(w, n, min)) < n; round++)
+		n = k;
+	return n;
+}
+
+/* m's value for w[0..n) or for what is left once up to depth Kazakh endings are off, trying each. */
+static const char *
+kz_lookup(const struct map *m, const char *w, size_t n, int depth)
+{
+	char buf[256];
+	const char *v;
 	size_t i;
 
-	for (round = 0; round < 3; round++) {
-		cut = 0;
-		for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
-			size_t k = strlen(kz_endings[i]);
+	if (n >= sizeof(buf))
+		return NULL;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	if ((v = map_get(m, buf)) != NULL || depth == 0)
+		return v;
+	for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
+		size_t k = strlen(kz_endings[i]);
 
-			if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 &&
-			    letters(w, n - k) >= min) {
-				n -= k;
-				cut = 1;
-				break;
-			}
-		}
-		if (!cut)
-			break;
+		if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 && letters(w, n - k) >= 3 &&
+		    (v = kz_lookup(m, w, n - k, depth - 1)) != NULL)
+			return v;
 	}
-	return n;
+	return NULL;
 }
 
 const char *
@@ -126,10 +152,8 @@ lexicon_kind(const struct map *m, const char *w)
 		if ((v = map_get(m, buf)) != NULL)
 			return v;
 	}
-	sl = lexicon_kz_base(w, n, 3);
-	memcpy(buf, w, sl);
-	buf[sl] = '\0';
-	return sl < n ? map_get(m, buf) : NULL;
+	/* Kazakh endings off, each way: "кентінде" → "кенті" → "кент". */
+	return kz_lookup(m, w, n, 3);
 }
 
 /* Keeps s (a kind or a label) until lexicon_free(). */
@@ -214,16 +238,21 @@ load_ending(const char *line, size_t n, void *arg)
 
 		lex.endings = xrealloc(lex.endings, (lex.nendings + 1) * sizeof(*lex.endings));
 		e = &lex.endings[lex.nendings++];
+		int k = tok[0].n > 0 && tok[0].p[0] == 'k';
+		const char *kind = tok[0].p + k;
+		size_t kn = tok[0].n - (size_t)k;
+
 		e->text = xstrndup(tok[1].p, tok[1].n);
-		e->kind = tok[0].n == 4 && memcmp(tok[0].p, "verb", 4) == 0 ? LEX_VERB :
-		    tok[0].n == 2 && memcmp(tok[0].p, "we", 2) == 0 ? LEX_WE : 0;
+		e->kazakh = k;
+		e->kind = kn == 4 && memcmp(kind, "verb", 4) == 0 ? LEX_VERB :
+		    kn == 2 && memcmp(kind, "we", 2) == 0 ? LEX_WE : 0;
 	}
 	free(tok);
 	free(f);
 }
 
 int
-lexicon_verb(const char *w)
+lexicon_verb(const char *w, int kazakh)
 {
 	size_t n = strlen(w), i, best = 0;
 	int kind = 0;
@@ -233,12 +262,46 @@ lexicon_verb(const char *w)
 	for (i = 0; i < lex.nendings; i++) {
 		size_t k = strlen(lex.endings[i].text);
 
+		if (lex.endings[i].kazakh && !kazakh)
+			continue;
 		if (k > best && k < n && memcmp(w + n - k, lex.endings[i].text, k) == 0) {
 			best = k;
 			kind = lex.endings[i].kind;
 		}
 	}
 	return kind;
+}
+
+static void add_phrase(struct phrase_list *list, char *folded, char *to);
+
+/* "kazakh = russian" */
+static void
+load_kkru(const char *line, size_t n, void *arg)
+{
+	const char *eq = memchr(line, '=', n);
+	char *from, *to;
+
+	(void)arg;
+	if (eq == NULL)
+		return;
+	from = fold_string(line, (size_t)(eq - line));
+	to = fold_string(eq + 1, n - (size_t)(eq - line) - 1);
+	if (!from[0] || !to[0]) {
+		free(from);
+		free(to);
+		return;
+	}
+	if (strchr(from, ' ') == NULL && map_get(lex.kk, from) == NULL)
+		map_put(lex.kk, from, to);
+	add_phrase(&lex.kkru, from, to);
+}
+
+const char *
+lexicon_kk(const char *w)
+{
+	const char *v = kz_lookup(lex.kk, w, strlen(w), 3);
+
+	return v == NULL || strcmp(v, w) == 0 ? NULL : v;
 }
 
 /* "label: word word…" */
@@ -372,6 +435,7 @@ lexicon_init(void)
 	lex.context = map_new();
 	lex.units = map_new();
 	lex.numbered = map_new();
+	lex.kk = map_new();
 	if (stemmer == NULL ||
 	    each_line("data/greetings.txt", load_phrase, &lex.greetings) < 0 ||
 	    each_line("data/thanks.txt", load_phrase, &lex.thanks) < 0 ||
@@ -382,7 +446,8 @@ lexicon_init(void)
 	    each_line("data/context.txt", load_context, NULL) < 0 ||
 	    each_line("data/units.txt", load_unit, NULL) < 0 ||
 	    each_line("data/numbered.txt", load_numbered, NULL) < 0 ||
-	    each_line("data/verbs.txt", load_ending, NULL) < 0)
+	    each_line("data/verbs.txt", load_ending, NULL) < 0 ||
+	    each_line("data/kk-ru.txt", load_kkru, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -410,6 +475,9 @@ lexicon_free(void)
 	free_list(&lex.thanks);
 	free_list(&lex.abbrevs);
 	free_list(&lex.antonyms);
+	free_list(&lex.kkru);	/* owns the Russian the kk map points to */
+	map_free(lex.kk);
+	lex.kk = NULL;
 	map_free(lex.stopwords);
 	map_free(lex.generic);
 	map_free(lex.context);

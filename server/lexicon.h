@@ -11,6 +11,7 @@
  *   units.txt                   units and counting words of counted amounts
  *   numbered.txt                things named by a number, and their labels
  *   verbs.txt                   endings that mark a verb
+ *   kk-ru.txt                   Kazakh civic words and their Russian
  * Loaded once per process (lexicon_init) and read-only after.
  */
 #ifndef SURAK_LEXICON_H
@@ -52,8 +53,11 @@ struct lexicon {
 	struct ending {
 		char *text;
 		int kind;		/* LEX_VERB, LEX_WE, or 0 for a noun's ending */
+		int kazakh;		/* only in a Kazakh question */
 	} *endings;
 	size_t nendings;
+	struct phrase_list kkru;	/* Kazakh phrase → its Russian (to) */
+	struct map *kk;			/* a Kazakh word (or its base) → its Russian */
 };
 
 #define LEX_VERB 1
@@ -79,7 +83,12 @@ size_t lexicon_kz_base(const char *w, size_t n, size_t min);
  */
 const char *lexicon_kind(const struct map *m, const char *w);
 
-/* LEX_VERB or LEX_WE when a folded word looks like a verb (verbs.txt), else 0. */
-int lexicon_verb(const char *w);
+/*
+ * LEX_VERB or LEX_WE when a folded word looks like a verb (verbs.txt; with
+ * kazakh, the Kazakh endings too), else 0.
+ */
+int lexicon_verb(const char *w, int kazakh);
+/* The Russian of a folded Kazakh word (by the word or its base), or NULL; NULL too when it is the same word. */
+const char *lexicon_kk(const char *w);
 
 #endif

@@ -143,7 +143,7 @@ test('the classes of issue 18 (clauses, generic words, numbers, abbreviations, c
 });
 
 test('the held-out sets, written after the rules: the same bar', async () => {
-  for (const file of ['dedupe-heldout.json', 'dedupe-heldout2.json']) {
+  for (const file of ['dedupe-heldout.json', 'dedupe-heldout2.json', 'dedupe-heldout3.json']) {
     const { recall, wrong } = await runClasses(file, file.replace('.json', ''));
     assert.equal(wrong, 0, `${file}: no wrong merges`);
     assert.ok(recall >= 95, `${file}: recall ${recall}% >= 95%`);

@@ -343,6 +343,7 @@ heldout(void **state)
 	(void)state;
 	check_classes("tests/data/dedupe-heldout.json");
 	check_classes("tests/data/dedupe-heldout2.json");
+	check_classes("tests/data/dedupe-heldout3.json");
 }
 
 int
