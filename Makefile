@@ -41,7 +41,7 @@ LDFLAGS += -fsanitize=$(SANITIZER)
 endif
 
 # Every module but main.c, so the unit tests can link them.
-MODULES := util log addr config auth role text lexicon dedupe pii screen embed_gen scripts_gen proto metrics \
+MODULES := util log addr config auth role text lexicon dedupe doc minhash same pii screen embed_gen scripts_gen proto metrics \
 	msg map qr idset outq event copy pace render redis_uv rconn store fanout welcome presence roster rooms \
 	session pending merge hello ask commands httpio api export http ws workers
 LUA := $(wildcard server/lua/*.lua)

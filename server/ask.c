@@ -35,7 +35,7 @@ struct ask {
 	char *masked;			/* the text with personal data masked, or "" */
 	char *pname;			/* the name with personal data masked, or "" */
 	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
-	char bands[DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];
+	char bands[3 * DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];	/* its own, trimmed, translated */
 	int tries;
 };
 
@@ -83,6 +83,11 @@ ask_new(struct pending *p, const struct cmd *c)
 		if (i)
 			strcat(a->bands, ",");
 		strcat(a->bands, a->doc.band[i]);
+	}
+	/* Also filed without a clause it may add, so the question without it meets it. */
+	for (i = 0; i < a->doc.ntrim; i++) {
+		strcat(a->bands, ",");
+		strcat(a->bands, a->doc.trim[i]);
 	}
 	p->state = a;
 	p->free_state = ask_free;

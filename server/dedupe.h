@@ -68,6 +68,8 @@ struct dedupe_doc {
 	int kazakh;		/* a third of its words or more are Kazakh (kk-ru.txt) */
 	int nbands;		/* 0 when there is nothing to index */
 	char band[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
+	int ntrim;		/* the bands without a clause it may add (dedupe_make_bands), or 0 */
+	char trim[DEDUPE_BANDS][DEDUPE_BAND_LEN + 1];
 };
 
 /* Builds the doc of a question's text. */
@@ -107,8 +109,9 @@ int dedupe_conflict(const struct dedupe_doc *a, const struct dedupe_doc *b);
 /*
  * 1 when two docs that are not the same question may be, for a moderator
  * to decide ("possibly the same as #N"): nothing conflicts, at least two
- * words of substance in common, at most two left on each side, and
- * trigrams alike enough.
+ * words of substance in common, and either one holds every word of
+ * substance of the other (it adds a clause, a place…) or at most two are
+ * left on each side with trigrams alike enough.
  */
 int dedupe_suggest(const struct dedupe_doc *a, const struct dedupe_doc *b);
 /* How alike two docs read, in [0, 1]: the Dice coefficient of their trigrams. */

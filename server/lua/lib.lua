@@ -23,6 +23,7 @@ local RID_MAX = 256            -- answers kept per client (the oldest go first)
 local PUSH_CHUNK = 500         -- list items pushed per RPUSH (Lua's unpack has a limit)
 local BUCKET_MAX = 64          -- question ids kept per LSH bucket (newest)
 local KEYS_MAX = 8             -- near-duplicate keys kept per question
+local BANDS = 12               -- LSH bands of a doc (DEDUPE_BANDS); a list of bands may hold several docs'
 local ACK_VARIANTS = 50        -- variants a moderation ack carries (the variants command pages the rest)
 
 local function key(...)
@@ -259,12 +260,14 @@ local function touch(q)
 end
 
 -- ---- near-duplicate index ----
--- A question's LSH bands ("hex,hex,…", one per band) index it: band I with
--- hash HEX is the sorted set `lsh:I:HEX` of question ids (score = id),
--- trimmed to the newest BUCKET_MAX. Sorted sets let every read and the
--- race check run inside Redis' C code rather than in Lua.
+-- A question's LSH bands ("hex,hex,…", one per band, BANDS per doc; a list
+-- may hold the bands of several docs of it: its words, its words without a
+-- clause, its Russian) index it: band I with hash HEX is the sorted set
+-- `lsh:I:HEX` of question ids (score = id), trimmed to the newest
+-- BUCKET_MAX. Sorted sets let every read and the race check run inside
+-- Redis' C code rather than in Lua.
 local function bucket(i, hex)
-  return key('lsh', i, hex)
+  return key('lsh', (i - 1) % BANDS + 1, hex)
 end
 
 local function index_bands(id, bands)

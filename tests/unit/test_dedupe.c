@@ -285,9 +285,12 @@ check_file(const char *path)
 	json_decref(root);
 }
 
-/* A file of classes: each measured alone, then all of them in one room. */
+/*
+ * A file of classes: each measured alone, then all of them in one room;
+ * no wrong merge, and at least min_recall percent of the pairs found.
+ */
 static void
-check_classes(const char *path)
+check_classes(const char *path, int min_recall)
 {
 	json_t *root = json_load_file(path, 0, NULL), *set;
 	const char *name;
@@ -312,7 +315,7 @@ check_classes(const char *path)
 	snprintf(label, sizeof(label), "%s, every class", path);
 	print_tally(label, &all);
 	assert_int_equal(all.wrong, 0);
-	assert_true(all.found * 100 >= all.pairs * 95);
+	assert_true(all.found * 100 >= all.pairs * min_recall);
 	json_decref(root);
 }
 
@@ -334,16 +337,18 @@ static void
 classes(void **state)
 {
 	(void)state;
-	check_classes("tests/data/dedupe-classes.json");
+	check_classes("tests/data/dedupe-classes.json", 95);
 }
 
 static void
 heldout(void **state)
 {
 	(void)state;
-	check_classes("tests/data/dedupe-heldout.json");
-	check_classes("tests/data/dedupe-heldout2.json");
-	check_classes("tests/data/dedupe-heldout3.json");
+	/* The first three were used to improve the rules once measured; the fourth never was. */
+	check_classes("tests/data/dedupe-heldout.json", 95);
+	check_classes("tests/data/dedupe-heldout2.json", 95);
+	check_classes("tests/data/dedupe-heldout3.json", 95);
+	check_classes("tests/data/dedupe-heldout4.json", 85);
 }
 
 int
