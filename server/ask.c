@@ -35,6 +35,8 @@ struct ask {
 	char *masked;			/* the text with personal data masked, or "" */
 	char *pname;			/* the name with personal data masked, or "" */
 	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
+	struct dedupe_doc tdoc;		/* its Russian when it is Kazakh (dedupe_doc_translate) */
+	char *tkey;			/* "=" and tdoc's key, or "" */
 	char bands[3 * DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];	/* its own, trimmed, translated */
 	int tries;
 };
@@ -60,6 +62,8 @@ ask_free(void *arg)
 	free(a->masked);
 	free(a->pname);
 	dedupe_doc_free(&a->doc);
+	dedupe_doc_free(&a->tdoc);
+	free(a->tkey);
 	free(a);
 }
 
@@ -89,6 +93,17 @@ ask_new(struct pending *p, const struct cmd *c)
 		strcat(a->bands, ",");
 		strcat(a->bands, a->doc.trim[i]);
 	}
+	/* A Kazakh question is filed under its Russian too, for Russian ones to find. */
+	sbuf_init(&b, 128);
+	if (dedupe_doc_translate(&a->tdoc, c->text, len)) {
+		sbuf_addc(&b, '=');
+		dedupe_doc_key(&a->tdoc, &b);
+		for (i = 0; i < a->tdoc.nbands; i++) {
+			strcat(a->bands, ",");
+			strcat(a->bands, a->tdoc.band[i]);
+		}
+	}
+	a->tkey = sbuf_steal(&b, NULL);
 	p->state = a;
 	p->free_state = ask_free;
 	return a;
@@ -115,9 +130,48 @@ topk_offer(struct topk *t, long long id, double sim)
 		t->n++;
 }
 
+/*
+ * A candidate's key against the asked question: its verdict and
+ * similarity. A key "=…" is a Kazakh question's Russian (never the same
+ * question, at most a suggestion to a Russian one); tdoc is the asked
+ * question's Russian when it is Kazakh, for a suggestion across the
+ * languages.
+ */
+struct verdict {
+	int veto, same, maybe;
+	double sim;
+};
+
+static struct verdict
+judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *key,
+    int want_same, int suggest)
+{
+	struct verdict v = { 0, 0, 0, 0 };
+	struct dedupe_doc other;
+	int across = key->len > 0 && key->str[0] == '=';
+
+	if (across && (tdoc || !suggest))
+		return v;	/* Kazakh to Kazakh goes by their own words */
+	dedupe_doc_parse(&other, key->str + across, key->len - (size_t)across);
+	if (across) {
+		v.maybe = dedupe_suggest_across(&other, doc);
+		v.sim = v.maybe ? dedupe_similarity(doc, &other) : 0;
+		dedupe_doc_free(&other);
+		return v;
+	}
+	/* A question joins only if none of its wordings conflicts with this one. */
+	v.veto = want_same && dedupe_conflict(doc, &other);
+	v.same = !v.veto && dedupe_same(doc, &other);
+	v.sim = v.same || !want_same || suggest ? dedupe_similarity(doc, &other) : 0;
+	if (suggest && !v.veto && !v.same)
+		v.maybe = dedupe_suggest(doc, &other) || (tdoc && dedupe_suggest_across(tdoc, &other));
+	dedupe_doc_free(&other);
+	return v;
+}
+
 void
-ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same, struct topk *t,
-    struct topk *suggest)
+ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *cands,
+    int want_same, struct topk *t, struct topk *suggest)
 {
 	size_t i, j;
 
@@ -131,28 +185,22 @@ ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
 			continue;
 		for (j = 0; j < c->element[2]->elements && !veto; j++) {
 			const redisReply *key = c->element[2]->element[j];
-			struct dedupe_doc other;
-			double sim;
-			int same;
+			struct verdict v;
 
 			if (key->type != REDIS_REPLY_STRING)
 				continue;
-			dedupe_doc_parse(&other, key->str, key->len);
-			/* A question joins only if none of its wordings conflicts with this one. */
-			veto = want_same && dedupe_conflict(doc, &other);
-			same = !veto && dedupe_same(doc, &other);
-			sim = same || !want_same || suggest ? dedupe_similarity(doc, &other) : 0;
-			if ((same || (!want_same && sim >= SIMILAR_MIN)) && sim > best)
-				best = sim;
-			if (suggest && !veto && !same && sim > maybe && dedupe_suggest(doc, &other))
-				maybe = sim;
-			dedupe_doc_free(&other);
+			v = judge(doc, tdoc, key, want_same, suggest != NULL);
+			veto = v.veto;
+			if ((v.same || (!want_same && v.sim >= SIMILAR_MIN)) && v.sim > best)
+				best = v.sim;
+			if (v.maybe && v.sim > maybe)
+				maybe = v.sim;
 		}
 		if (veto)
 			continue;
 		if (best >= 0)
 			topk_offer(t, store_reply_int(c, 0), best);
-		else if (maybe >= 0)
+		else if (suggest && maybe >= 0)
 			topk_offer(suggest, store_reply_int(c, 0), maybe);
 	}
 }
@@ -211,7 +259,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
-		[ASK_SUGGEST] = maybe,
+		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
@@ -246,7 +294,8 @@ on_candidates(void *arg, redisReply *r)
 	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, CANDIDATES_R_LAST_QID));
 	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
 	if (exact == NULL || strcmp(exact, "fp") != 0)
-		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best, &maybe);
+		ask_verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL,
+		    store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best, &maybe);
 	a->suggest = best.n == 0 && maybe.n ? maybe_id : 0;
 	ask_store(p, seen, best.n ? id : 0, sim);
 }
@@ -292,7 +341,7 @@ on_similar(void *arg, redisReply *r)
 
 	memcpy(rid, p->rid, sizeof(rid));
 	if (r && store_reply_ok(r) && s->wsi)
-		ask_verify(&a->doc, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
+		ask_verify(&a->doc, NULL, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
 	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
 		return;
 	sbuf_init(&b, 1024);

@@ -36,10 +36,11 @@ void topk_offer(struct topk *t, long long id, double sim);
  * (or, with want_same = 0, any at least SIMILAR_MIN alike) is offered to t.
  * A candidate one of whose keys conflicts with doc (dedupe_conflict) is
  * left out when want_same. With suggest, a candidate that is not the same
- * but may be (dedupe_suggest) is offered there. Candidates come newest
+ * but may be (dedupe_suggest; across Kazakh and Russian through tdoc, the
+ * asked question's Russian, or a candidate's "=" key) is offered there. Candidates come newest
  * first, so the newest wins a tie.
  */
-void ask_verify(const struct dedupe_doc *doc, const redisReply *cands, int want_same,
-    struct topk *t, struct topk *suggest);
+void ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *cands,
+    int want_same, struct topk *t, struct topk *suggest);
 
 #endif

@@ -114,6 +114,13 @@ int dedupe_conflict(const struct dedupe_doc *a, const struct dedupe_doc *b);
  * left on each side with trigrams alike enough.
  */
 int dedupe_suggest(const struct dedupe_doc *a, const struct dedupe_doc *b);
+/*
+ * 1 when a Kazakh question's Russian (dedupe_doc_translate) and a Russian
+ * question may ask the same, for a moderator to decide: the same question
+ * by dedupe_same(), or one holds all the words of substance of the other
+ * with at most one more. Never a merge.
+ */
+int dedupe_suggest_across(const struct dedupe_doc *kk, const struct dedupe_doc *ru);
 /* How alike two docs read, in [0, 1]: the Dice coefficient of their trigrams. */
 double dedupe_similarity(const struct dedupe_doc *a, const struct dedupe_doc *b);
 

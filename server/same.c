@@ -380,3 +380,17 @@ dedupe_suggest(const struct dedupe_doc *a, const struct dedupe_doc *b)
 		return 1;
 	return la <= SUGGEST_LEFT && lb <= SUGGEST_LEFT && dedupe_dice(a, b) >= SUGGEST_DICE;
 }
+
+int
+dedupe_suggest_across(const struct dedupe_doc *kk, const struct dedupe_doc *ru)
+{
+	size_t mk, mr;
+
+	if (kk->ntok == 0 || ru->ntok == 0 || dedupe_conflict(kk, ru))
+		return 0;
+	if (dedupe_same(kk, ru))
+		return 1;
+	/* A word for word translation misses words: one side holding all of the other's is enough. */
+	return (unmatched_core(kk, ru, &mk) == 0 || unmatched_core(ru, kk, &mr) == 0) &&
+	    unmatched_core(kk, ru, &mk) <= 1 && unmatched_core(ru, kk, &mr) <= 1 && mk >= 2 && mr >= 2;
+}

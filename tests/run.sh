@@ -28,7 +28,7 @@ unit() {	# binary label
 	local rc=$?
 	printf '%-40s ' "unit: $2"
 	count_tap "$log"
-	grep -E '^# .*pairwise recall' "$log" | sed 's/^/  /' || true
+	grep -E '^# .*(pairwise recall|cross-language)' "$log" | sed 's/^/  /' || true
 	if grep -qE 'Sanitizer|runtime error' "$log"; then
 		echo "  sanitizer report:"; cat "$log"; failed=$((failed + 1))
 	elif [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
@@ -56,7 +56,7 @@ node_suite() {	# label files...: each file in its own node process, one after an
 			grep -E '^not ok|error|Error|expected|actual' "$flog" | head -40
 		fi
 		# Figures a test reports (duplicate detection's recall) are shown too.
-		grep -E '^# .*(pairwise recall|look-ups run again|personal data masking|crowd:|big room|minted votes|SIGKILL|SIGSTOP|slow consumer|slowloris|idle WebSockets|connection flood|open-files limit|keepalive)' "$flog" | grep -v '^# Subtest' | sed 's/^/  /'
+		grep -E '^# .*(pairwise recall|look-ups run again|personal data masking|cross-language|crowd:|big room|minted votes|SIGKILL|SIGSTOP|slow consumer|slowloris|idle WebSockets|connection flood|open-files limit|keepalive)' "$flog" | grep -v '^# Subtest' | sed 's/^/  /'
 		cat "$flog" >>"$log"
 		p=$((p + fp)); f=$((f + ff))
 	done

@@ -22,9 +22,10 @@
 -- of one question end with one question, as if they had come one by one.
 -- A new question may carry `suggest`, a question the hub found possibly
 -- the same (not enough to merge): moderators see it as "possibly_same"
--- and merge or dismiss it.
+-- and merge or dismiss it. A Kazakh question's Russian (`tkey`, "=…") is
+-- kept among its keys, for Russian questions to be suggested it.
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -95,6 +96,7 @@ else
   redis.call('HSET', key('fp'), fp, id)
   add_key(id, nd, bands)
   redis.call('SADD', key('mine', client), id)
+  add_key(id, A.tkey, '')
   emit_upsert(q, m.featured, '', client)
   dup = 0
 end

@@ -125,18 +125,18 @@ verify_picks_the_same_question(void **state)
 	candidate(cands, "11", "когда отремантируют дорогу на улице абая");
 	candidate(cands, "10", "Когда отремонтируют дорогу на улице Абая");
 	dedupe_doc_build(&doc, text, strlen(text));
-	ask_verify(&doc, cands, 1, &one, NULL);
+	ask_verify(&doc, NULL, cands, 1, &one, NULL);
 	/* Another street is never the same question; the exact wording beats the typo. */
 	assert_int_equal(one.n, 1);
 	assert_int_equal(ids[0], 10);
 	/* For "similar", every candidate alike enough is offered, most similar first. */
-	ask_verify(&doc, cands, 0, &three, NULL);
+	ask_verify(&doc, NULL, cands, 0, &three, NULL);
 	assert_true(three.n >= 2);
 	assert_int_equal(ids[0], 10);
 	assert_true(sims[0] >= sims[1]);
 	/* No candidates, or a malformed reply, verify nothing. */
 	one.n = 0;
-	ask_verify(&doc, NULL, 1, &one, NULL);
+	ask_verify(&doc, NULL, NULL, 1, &one, NULL);
 	assert_int_equal(one.n, 0);
 	dedupe_doc_free(&doc);
 	reply_free(cands);

@@ -351,6 +351,67 @@ heldout(void **state)
 	check_classes("tests/data/dedupe-heldout4.json", 85);
 }
 
+/* Whether the hub suggests a Kazakh and a Russian question to moderators as one (never a merge). */
+static int
+suggests_across(const char *kk, const char *ru)
+{
+	struct dedupe_doc t, r;
+	int s;
+
+	if (!dedupe_doc_translate(&t, kk, strlen(kk)))
+		return 0;
+	dedupe_doc_build(&r, ru, strlen(ru));
+	s = dedupe_suggest_across(&t, &r);
+	dedupe_doc_free(&t);
+	dedupe_doc_free(&r);
+	return s;
+}
+
+static void
+cross_language(void **state)
+{
+	json_t *root = json_load_file("tests/data/dedupe-crosslang.json", 0, NULL), *p;
+	int same = 0, found = 0, distinct = 0, wrong = 0;
+	size_t i;
+
+	(void)state;
+	assert_non_null(root);
+	json_array_foreach(json_object_get(root, "same"), i, p) {
+		const char *kk = json_string_value(json_array_get(p, 0)), *ru = json_string_value(json_array_get(p, 1));
+		struct dedupe_doc d;
+
+		same++;
+		if (suggests_across(kk, ru))
+			found++;
+		else
+			printf("#   not suggested: \"%s\" / \"%s\"\n", kk, ru);
+		/* And never merged: a Kazakh doc is not the same as a Russian one. */
+		dedupe_doc_build(&d, kk, strlen(kk));
+		{
+			struct dedupe_doc r;
+
+			dedupe_doc_build(&r, ru, strlen(ru));
+			assert_false(dedupe_same(&d, &r));
+			dedupe_doc_free(&r);
+		}
+		dedupe_doc_free(&d);
+	}
+	json_array_foreach(json_object_get(root, "distinct"), i, p) {
+		const char *kk = json_string_value(json_array_get(p, 0)), *ru = json_string_value(json_array_get(p, 1));
+
+		distinct++;
+		if (suggests_across(kk, ru)) {
+			wrong++;
+			printf("#   suggested wrongly: \"%s\" / \"%s\"\n", kk, ru);
+		}
+	}
+	printf("# cross-language suggestions on tests/data/dedupe-crosslang.json: %d of %d Kazakh/Russian pairs "
+	    "suggested, %d of %d look-alike pairs suggested wrongly\n", found, same, wrong, distinct);
+	assert_true(same >= 40);
+	assert_true(found * 100 >= same * 80);
+	json_decref(root);
+}
+
 int
 main(void)
 {
@@ -361,6 +422,7 @@ main(void)
 		cmocka_unit_test(extra_set),
 		cmocka_unit_test(classes),
 		cmocka_unit_test(heldout),
+		cmocka_unit_test(cross_language),
 	};
 	int r;
 
