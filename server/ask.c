@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "metrics.h"
+#include "past.h"
 #include "pending.h"
 #include "rooms.h"
 #include "screen.h"
@@ -37,6 +38,12 @@ struct ask {
 	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
 	struct dedupe_doc tdoc;		/* its Russian when it is Kazakh (dedupe_doc_translate) */
 	char *tkey;			/* "=" and tdoc's key, or "" */
+	char seen[24];			/* the last question id of the look-up */
+	int past_done;			/* the deployment's memory was asked (past.h) */
+	char *past;			/* what it found: JSON for "asked_before", or NULL */
+	long long sim_ids[SIMILAR_MAX];	/* similar: the room's questions found */
+	double sim_sims[SIMILAR_MAX];
+	size_t sim_n;
 	char bands[3 * DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];	/* its own, trimmed, translated */
 	int tries;
 };
@@ -64,6 +71,7 @@ ask_free(void *arg)
 	dedupe_doc_free(&a->doc);
 	dedupe_doc_free(&a->tdoc);
 	free(a->tkey);
+	free(a->past);
 	free(a);
 }
 
@@ -259,7 +267,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
-		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey,
+		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
@@ -272,6 +280,8 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 	}
 	pending_run(p, SCRIPT_ASK, args, on_ask);
 }
+
+static void on_past(void *arg, redisReply *r);
 
 static void
 on_candidates(void *arg, redisReply *r)
@@ -297,7 +307,35 @@ on_candidates(void *arg, redisReply *r)
 		ask_verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL,
 		    store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best, &maybe);
 	a->suggest = best.n == 0 && maybe.n ? maybe_id : 0;
+	/* A new question: was it asked in an earlier broadcast? */
+	if (best.n == 0 && (exact == NULL || strcmp(exact, "fp") != 0) && !a->past_done &&
+	    a->doc.nbands > 0) {
+		a->past_done = 1;
+		memcpy(a->seen, seen, sizeof(seen));
+		if (past_find(s->room_id, a->bands, on_past, p) == STORE_SENT)
+			return;
+	}
 	ask_store(p, seen, best.n ? id : 0, sim);
+}
+
+/* The deployment's memory answered: the new question is stored with what it found. */
+static void
+on_past(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	struct sbuf b = { 0 };
+	double sim;
+
+	sbuf_init(&b, 256);
+	if (r && store_reply_ok(r) && past_best(&a->doc, r, 0, 0, &b, &sim))
+		a->past = sbuf_steal(&b, NULL);
+	sbuf_free(&b);
+	if (p->s->wsi == NULL) {
+		pending_done(p);
+		return;
+	}
+	ask_store(p, a->seen, 0, 0);
 }
 
 static void
@@ -326,29 +364,28 @@ cmd_ask(struct session *s, const struct cmd *c)
 
 /* ---- similar ---- */
 
+/* The similar list: the room's questions found, then an answer from an earlier broadcast (past). */
 static void
-on_similar(void *arg, redisReply *r)
+similar_reply(struct pending *p, const char *past, double past_sim)
 {
-	struct pending *p = arg;
 	struct ask *a = p->state;
 	char rid[sizeof(p->rid)];
 	long long ids[SIMILAR_MAX];
 	double sims[SIMILAR_MAX];
-	struct topk best = { ids, sims, 0, SIMILAR_MAX };
-	struct session *s = p->s;
+	size_t i, k = 0, n = a->sim_n;
+	struct session *s;
 	struct sbuf b = { 0 };
-	size_t i, k = 0;
 
 	memcpy(rid, p->rid, sizeof(rid));
-	if (r && store_reply_ok(r) && s->wsi)
-		ask_verify(&a->doc, NULL, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
-	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+	memcpy(ids, a->sim_ids, sizeof(ids));
+	memcpy(sims, a->sim_sims, sizeof(sims));
+	if ((s = pending_done(p)) == NULL)
 		return;
 	sbuf_init(&b, 1024);
 	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
 	sbuf_json_strz(&b, rid);
 	sbuf_adds(&b, ",\"similar\":[");
-	for (i = 0; i < best.n; i++) {
+	for (i = 0; i < n; i++) {
 		size_t mark = b.len;
 
 		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"q\":", k ? "," : "", sims[i]);
@@ -360,10 +397,50 @@ on_similar(void *arg, redisReply *r)
 		sbuf_addc(&b, '}');
 		k++;
 	}
+	if (past)
+		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"past\":%s}", k ? "," : "", past_sim, past);
 	sbuf_adds(&b, "]}");
 	metrics.acks++;
 	session_send_json(s, b.data, b.len);
 	sbuf_free(&b);
+}
+
+static void
+on_similar_past(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	struct sbuf b = { 0 };
+	double sim = 0;
+	int found;
+
+	sbuf_init(&b, 256);
+	found = r && store_reply_ok(r) && past_best(&a->doc, r, 1, 1, &b, &sim);
+	similar_reply(p, found ? b.data : NULL, sim);
+	sbuf_free(&b);
+}
+
+static void
+on_similar(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct ask *a = p->state;
+	char rid[sizeof(p->rid)];
+	struct topk best = { a->sim_ids, a->sim_sims, 0, SIMILAR_MAX };
+	struct session *s = p->s;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if (r && store_reply_ok(r) && s->wsi)
+		ask_verify(&a->doc, NULL, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
+	a->sim_n = best.n;
+	if (s->wsi == NULL || pending_check(s, rid, r) < 0) {
+		pending_done(p);
+		return;
+	}
+	/* The answer an earlier broadcast gave to a question like it, if any. */
+	if (a->doc.nbands > 0 && past_find(s->room_id, a->bands, on_similar_past, p) == STORE_SENT)
+		return;
+	similar_reply(p, NULL, 0);
 }
 
 void

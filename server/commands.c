@@ -18,6 +18,7 @@
 #include "hello.h"
 #include "merge.h"
 #include "metrics.h"
+#include "past.h"
 #include "pending.h"
 #include "rooms.h"
 #include "screen.h"
@@ -137,6 +138,24 @@ cmd_vote(struct session *s, const struct cmd *c)
 	run(s, c, SCRIPT_VOTE, args);
 }
 
+/* A moderation ack goes out; the question's outcome goes into the deployment's memory (past.h). */
+static void
+on_moderated(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct session *s = p->s;
+	const char *ack;
+	json_t *o;
+
+	if (r && store_reply_ok(r) && s->wsi && (ack = store_reply_str(r, ACK_FIRST, NULL)) != NULL &&
+	    (o = json_loads(ack, 0, NULL)) != NULL) {
+		if (json_object_get(o, "q"))
+			past_note(s->room_id, rooms_title(&s->m), json_object_get(o, "q"));
+		json_decref(o);
+	}
+	on_command(arg, r);
+}
+
 /* A merge: its ack goes out, and the rest of it runs in chunks (merge.h). */
 struct merged {
 	char room[PROTO_ID_LEN + 1];
@@ -192,7 +211,7 @@ cmd_moderate(struct session *s, const struct cmd *c)
 		p->free_state = free;
 		pending_run(p, SCRIPT_MODERATE, args, on_merged);
 	} else
-		run(s, c, SCRIPT_MODERATE, args);
+		pending_run(pending_new(s, c), SCRIPT_MODERATE, args, on_moderated);
 	free(flags);
 	free(masked);
 }

@@ -285,6 +285,15 @@ rooms_resync(struct member *m)
 	return 0;
 }
 
+const char *
+rooms_title(const struct member *m)
+{
+	const char *t = m->room && m->room->copy.meta ?
+	    json_string_value(json_object_get(m->room->copy.meta, "title")) : NULL;
+
+	return t ? t : "";
+}
+
 int
 rooms_write_question(struct member *m, long long id, struct sbuf *out)
 {

@@ -53,6 +53,8 @@ int rooms_resync(struct member *m);
  * may not see it (or the copy does not have it).
  */
 int rooms_write_question(struct member *m, long long id, struct sbuf *out);
+/* The title of the member's room as its copy holds it ("" if none yet). */
+const char *rooms_title(const struct member *m);
 
 /*
  * A page of the questions m may see (welcome.h, welcome_page()); -1 if m

@@ -23,9 +23,11 @@
 -- A new question may carry `suggest`, a question the hub found possibly
 -- the same (not enough to merge): moderators see it as "possibly_same"
 -- and merge or dismiss it. A Kazakh question's Russian (`tkey`, "=…") is
--- kept among its keys, for Russian questions to be suggested it.
+-- kept among its keys, for Russian questions to be suggested it. `past`
+-- is what the deployment's memory found of it in an earlier broadcast
+-- (JSON from the hub, shown to moderators as "asked_before").
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -87,7 +89,7 @@ else
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
     fps = fp, flags = screen, masked = masked, pname = pname, nvar = '0', nd = nd, bands = bands,
-    like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or ''}
+    like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or '', past = A.past}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))

@@ -150,6 +150,7 @@ local function q_full(q, featured, vfrom, vcount)
   if q.pname and q.pname ~= '' then s = s .. ',"public_name":' .. J(q.pname) end
   if q.like and q.like ~= '' then s = s .. ',"like":' .. q.like end
   if q.sugg and q.sugg ~= '' then s = s .. ',"possibly_same":' .. q.sugg end
+  if q.past and q.past ~= '' then s = s .. ',"asked_before":' .. q.past end
   if q.into and q.into ~= '' then s = s .. ',"merged_into":' .. q.into end
   if q.split_from and q.split_from ~= '' then s = s .. ',"split_from":' .. q.split_from end
   if q.orig and q.orig ~= '' then s = s .. ',"original_text":' .. J(q.orig) end

@@ -291,3 +291,40 @@ test('Kazakh and Russian: the same question in the two languages is suggested, n
   assert.ok(set.same.length >= 40);
   assert.ok(found * 100 >= set.same.length * 80, `${found} of ${set.same.length}`);
 });
+
+test('memory across broadcasts: a question answered in an earlier room is shown to moderators and offered to viewers', async () => {
+  const before = await createRoom(hubA, { id: 'broadcast-1', title: 'Эфир акима, январь', moderation: true });
+  const mod1 = await Client.connect(hubA, { room: before.id, role: 'moderator', client: newClientId(), key: before.moderator_key });
+  clients.push(mod1);
+  const old = await (await viewer(hubA, before.id)).cmd({ type: 'ask', text: 'Когда отремонтируют дорогу на улице Абая?' });
+  await mod1.cmd({ type: 'moderate', id: old.id, action: 'approve' });
+  await mod1.cmd({ type: 'moderate', id: old.id, action: 'answer' });
+  const bad = await (await viewer(hubA, before.id)).cmd({ type: 'ask', text: 'Почему не работает фонтан в парке Победы?' });
+  await mod1.cmd({ type: 'moderate', id: bad.id, action: 'reject' });
+
+  const now = await createRoom(hubB, { id: 'broadcast-2', title: 'Эфир акима, февраль', moderation: true });
+  const mod2 = await Client.connect(hubB, { room: now.id, role: 'moderator', client: newClientId(), key: now.moderator_key });
+  clients.push(mod2);
+  const again = await (await viewer(hubB, now.id)).cmd({ type: 'ask', text: 'когда отремонтируют дорогу на абая' });
+  await mod2.waitState('asked before', (x) => x.questions.get(again.id)?.asked_before);
+  const seen = mod2.questions.get(again.id).asked_before;
+  assert.equal(seen.room, before.id);
+  assert.equal(seen.title, 'Эфир акима, январь');
+  assert.equal(seen.id, old.id);
+  assert.equal(seen.status, 'answered');
+  const fountain = await (await viewer(hubA, now.id)).cmd({ type: 'ask', text: 'почему не работает фонтан в парке победы' });
+  await mod2.waitState('rejected before', (x) => x.questions.get(fountain.id)?.asked_before?.status === 'rejected');
+  // A viewer typing the question is offered the earlier answered one.
+  const typing = await viewer(hubA, now.id);
+  const similar = await typing.cmd({ type: 'similar', text: 'Когда отремонтируют дорогу на Абая' });
+  const past = similar.similar.find((x) => x.past);
+  assert.ok(past, JSON.stringify(similar));
+  assert.equal(past.past.status, 'answered');
+  assert.equal(past.past.room, before.id);
+  assert.match(past.past.text, /Абая/);
+  // A rejected one is never offered to viewers; a question of the same room is not "before".
+  const other = await typing.cmd({ type: 'similar', text: 'Почему не работает фонтан в парке Победы' });
+  assert.equal(other.similar.some((x) => x.past), false);
+  const mine = await (await viewer(hubA, before.id)).cmd({ type: 'ask', text: 'когда отремонтируют дорогу на абая пожалуйста' });
+  assert.equal(mine.duplicate_of, old.id);
+});

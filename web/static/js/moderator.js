@@ -274,6 +274,11 @@ function row(q) {
     q.dups > 0 && el('span', { text: t('asked_by', { n: q.votes }) }),
     ...(q.flags || []).map((f) => el('span', { class: 'chip flag', text: f })),
     q.like && el('span', { class: 'chip flag', text: t('mod.like', { id: q.like }) }),
+    q.asked_before && el('span', {
+      class: 'chip flag',
+      text: t('mod.asked_before', { room: q.asked_before.title || q.asked_before.room, status: t(`status.${q.asked_before.status}`) }),
+      title: q.asked_before.text,
+    }),
     q.possibly_same && el('span', { class: 'maybe' },
       el('span', { class: 'chip flag', text: t('mod.possibly_same', { id: q.possibly_same }) }),
       kbdButton(t('act.merge_suggested'), 'S', () => mergeSuggested(q.id)),

@@ -145,11 +145,20 @@ let similarTimer = null;
 let similarFor = '';
 let similarItems = [];
 
+// An answer an earlier broadcast gave to a question like the draft.
+function pastItem(p) {
+  const when = new Date(p.at).toLocaleDateString(currentLanguage());
+  return el('li', { class: 'q past' }, el('div', { class: 'body' },
+    el('p', { class: 'text', text: p.text }),
+    el('p', { class: 'by', text: t('viewer.answered_before', { room: p.title || p.room, date: when }) })));
+}
+
 // Drawn from the live copy, so votes and status stay current.
 function renderSimilar() {
-  const qs = similarItems.map(({ q }) => client.questions.get(q.id) || q).filter(isPublic);
-  $('similar').hidden = qs.length === 0;
-  $('similar-list').replaceChildren(...qs.map((q) => item(q, true)));
+  const qs = similarItems.filter((x) => x.q).map(({ q }) => client.questions.get(q.id) || q).filter(isPublic);
+  const past = similarItems.filter((x) => x.past).map((x) => x.past);
+  $('similar').hidden = qs.length + past.length === 0;
+  $('similar-list').replaceChildren(...qs.map((q) => item(q, true)), ...past.map(pastItem));
 }
 
 function showSimilar(items) {
