@@ -169,10 +169,11 @@ judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisRe
 	}
 	/* A question joins only if none of its wordings conflicts with this one. */
 	v.veto = want_same && dedupe_conflict(doc, &other);
-	v.same = !v.veto && dedupe_same(doc, &other);
-	v.sim = v.same || !want_same || suggest ? dedupe_similarity(doc, &other) : 0;
+	v.same = !v.veto && want_same && dedupe_same(doc, &other);
 	if (suggest && !v.veto && !v.same)
 		v.maybe = dedupe_suggest(doc, &other) || (tdoc && dedupe_suggest_across(tdoc, &other));
+	if (v.same || v.maybe || !want_same)
+		v.sim = dedupe_similarity(doc, &other);
 	dedupe_doc_free(&other);
 	return v;
 }

@@ -21,6 +21,7 @@
 
 #include "dedupe_parts.h"
 #include "lexicon.h"
+#include "map.h"
 #include "text.h"
 #include "util.h"
 
@@ -48,10 +49,22 @@ dedupe_match(const struct phrase_list *list, const struct span *tok, size_t lo, 
     int from_end)
 {
 	const struct phrase *best = NULL;
-	size_t i, j;
+	const struct phrase_chain *c = NULL;
+	size_t i, j, n = list->n;
 
-	for (i = 0; i < list->n; i++) {
-		const struct phrase *ph = &list->v[i];
+	if (!from_end && list->first && lo < hi) {
+		char key[256];
+
+		if (tok[lo].n >= sizeof(key))
+			return NULL;
+		memcpy(key, tok[lo].p, tok[lo].n);
+		key[tok[lo].n] = '\0';
+		if ((c = map_get(list->first, key)) == NULL)
+			return NULL;
+		n = c->n;
+	}
+	for (i = 0; i < n; i++) {
+		const struct phrase *ph = &list->v[c ? c->idx[i] : i];
 
 		if (ph->ntok > hi - lo || (best && ph->ntok <= best->ntok))
 			continue;

@@ -131,15 +131,15 @@ static void
 finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *woff,
     const size_t *noff, const size_t *loff, int bands)
 {
-	size_t i;
-
-	size_t kk = 0;
+	const struct lexicon_word *lw[DEDUPE_MAX_TOKENS];
+	size_t i, kk = 0;
 
 	d->buf = sbuf_steal(b, NULL);
 	for (i = 0; i < d->ntok; i++) {
 		d->tok[i] = d->buf + toff[i];
 		d->word[i] = d->buf + woff[i];
-		kk += lexicon_kk(d->word[i]) != NULL;
+		lw[i] = lexicon_word(d->word[i]);
+		kk += lw[i]->kk != NULL;
 	}
 	d->kazakh = kk > 0 && kk * 3 >= d->ntok;
 	for (i = 0; i < d->ntok; i++) {
@@ -148,7 +148,7 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 		d->kind[i] = DK_CORE;
 		d->place[i] = NULL;
 		d->flags[i] &= DF_AND;	/* the only flag a key carries */
-		switch (lexicon_verb(d->word[i], d->kazakh)) {
+		switch (d->kazakh ? lw[i]->kverb : lw[i]->verb) {
 		case LEX_WE:
 			d->flags[i] |= DF_WE | DF_VERB;
 			break;
@@ -156,12 +156,12 @@ finish(struct dedupe_doc *d, struct sbuf *b, const size_t *toff, const size_t *w
 			d->flags[i] |= DF_VERB;
 			break;
 		}
-		if ((k = lexicon_kind(lex.context, d->word[i])) != NULL && strcmp(k, "question") == 0)
+		if ((k = lw[i]->context) != NULL && strcmp(k, "question") == 0)
 			d->flags[i] |= DF_ASK;
-		if ((k = lexicon_kind(lex.generic, d->word[i])) != NULL) {
+		if ((k = lw[i]->generic) != NULL) {
 			d->kind[i] = DK_GENERIC;
 			d->place[i] = k;
-		} else if ((k = lexicon_kind(lex.context, d->word[i])) != NULL) {
+		} else if ((k = lw[i]->context) != NULL) {
 			d->kind[i] = strcmp(k, "affect") == 0 || strcmp(k, "asks") == 0 ? DK_AFFECT :
 			    strcmp(k, "with") == 0 || strcmp(k, "we") == 0 ? DK_WITH : DK_CORE;
 			if (strcmp(k, "we") == 0)

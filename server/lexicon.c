@@ -85,13 +85,15 @@ letters(const char *w, size_t n)
 }
 
 /* One Kazakh ending off w[0..n), keeping at least min letters; n if none. */
+static size_t kz_len[ARRAY_LEN(kz_endings)];	/* their lengths, set by lexicon_init() */
+
 static size_t
 kz_strip(const char *w, size_t n, size_t min)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
-		size_t k = strlen(kz_endings[i]);
+		size_t k = kz_len[i];
 
 		if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 && letters(w, n - k) >= min)
 			return n - k;
@@ -125,7 +127,7 @@ kz_lookup(const struct map *m, const char *w, size_t n, int depth)
 	if ((v = map_get(m, buf)) != NULL || depth == 0)
 		return v;
 	for (i = 0; i < ARRAY_LEN(kz_endings); i++) {
-		size_t k = strlen(kz_endings[i]);
+		size_t k = kz_len[i];
 
 		if (k < n && memcmp(w + n - k, kz_endings[i], k) == 0 && letters(w, n - k) >= 3 &&
 		    (v = kz_lookup(m, w, n - k, depth - 1)) != NULL)
@@ -145,7 +147,7 @@ lexicon_kind(const struct map *m, const char *w)
 		return NULL;
 	if ((v = map_get(m, w)) != NULL)
 		return v;
-	if (m != lex.units) {
+	if (m != lex.units && m != lex.context) {
 		s = lexicon_stem(w, n, &sl);
 		memcpy(buf, s, sl);
 		buf[sl] = '\0';
@@ -164,7 +166,11 @@ own(char *s)
 	return lex.owned[lex.nowned++] = s;
 }
 
-/* Maps the folded word and its stem to value (units: the word alone, "дети" is no "детей"). */
+/*
+ * Maps the folded word and its stem to value; units and context words by
+ * the word alone: "дети" is no "детей", and "водим" must not make "воды"
+ * a verb.
+ */
 static void
 put_word(struct map *m, const char *w, size_t n, const char *value)
 {
@@ -177,7 +183,7 @@ put_word(struct map *m, const char *w, size_t n, const char *value)
 	memcpy(buf, w, n);
 	buf[n] = '\0';
 	map_put(m, buf, (void *)value);
-	if (m == lex.units)
+	if (m == lex.units || m == lex.context)
 		return;
 	s = lexicon_stem(buf, n, &sl);
 	memcpy(buf, s, sl);
@@ -304,6 +310,40 @@ lexicon_kk(const char *w)
 	return v == NULL || strcmp(v, w) == 0 ? NULL : v;
 }
 
+#define WORDS_MAX 200000	/* words remembered by lexicon_word() before it starts over */
+
+static void
+forget_words(void)
+{
+	size_t pos = 0;
+	void *v;
+
+	while ((v = map_next(lex.words, &pos, NULL)) != NULL)
+		free(v);
+	map_free(lex.words);
+	lex.words = map_new();
+}
+
+const struct lexicon_word *
+lexicon_word(const char *w)
+{
+	struct lexicon_word *lw = map_get(lex.words, w);
+
+	if (lw != NULL)
+		return lw;
+	if (map_count(lex.words) >= WORDS_MAX)
+		forget_words();
+	lw = xcalloc(1, sizeof(*lw));
+	lw->generic = lexicon_kind(lex.generic, w);
+	lw->context = lexicon_kind(lex.context, w);
+	lw->kk = lexicon_kk(w);
+	lw->verb = lexicon_verb(w, 0);
+	lw->kverb = lexicon_verb(w, 1);
+	lw->kzlen = lexicon_kz_base(w, strlen(w), 4);
+	map_put(lex.words, w, lw);
+	return lw;
+}
+
 /* "label: word word…" */
 static void
 load_numbered(const char *line, size_t n, void *arg)
@@ -424,11 +464,40 @@ load_antonym(const char *line, size_t n, void *arg)
 	free(f);
 }
 
+/* Indexes a list by the first token of its phrases, for dedupe_match(). */
+static void
+index_first(struct phrase_list *list)
+{
+	size_t i;
+
+	list->first = map_new();
+	for (i = 0; i < list->n; i++) {
+		char key[256];
+		struct phrase_chain *c;
+		const struct span *t = &list->v[i].tok[0];
+
+		if (list->v[i].ntok == 0 || t->n >= sizeof(key))
+			continue;
+		memcpy(key, t->p, t->n);
+		key[t->n] = '\0';
+		if ((c = map_get(list->first, key)) == NULL) {
+			c = xcalloc(1, sizeof(*c));
+			map_put(list->first, key, c);
+		}
+		c->idx = xrealloc(c->idx, (c->n + 1) * sizeof(*c->idx));
+		c->idx[c->n++] = i;
+	}
+}
+
 int
 lexicon_init(void)
 {
+	size_t i;
+
 	if (stemmer)
 		return 0;
+	for (i = 0; i < ARRAY_LEN(kz_endings); i++)
+		kz_len[i] = strlen(kz_endings[i]);
 	stemmer = sb_stemmer_new("russian", "UTF_8");
 	lex.stopwords = map_new();
 	lex.generic = map_new();
@@ -436,6 +505,7 @@ lexicon_init(void)
 	lex.units = map_new();
 	lex.numbered = map_new();
 	lex.kk = map_new();
+	lex.words = map_new();
 	if (stemmer == NULL ||
 	    each_line("data/greetings.txt", load_phrase, &lex.greetings) < 0 ||
 	    each_line("data/thanks.txt", load_phrase, &lex.thanks) < 0 ||
@@ -449,14 +519,23 @@ lexicon_init(void)
 	    each_line("data/verbs.txt", load_ending, NULL) < 0 ||
 	    each_line("data/kk-ru.txt", load_kkru, NULL) < 0)
 		return -1;
+	index_first(&lex.greetings);
+	index_first(&lex.abbrevs);
+	index_first(&lex.kkru);
 	return 0;
 }
 
 static void
 free_list(struct phrase_list *list)
 {
-	size_t i;
+	struct phrase_chain *c;
+	size_t i, pos = 0;
 
+	while (list->first && (c = map_next(list->first, &pos, NULL)) != NULL) {
+		free(c->idx);
+		free(c);
+	}
+	map_free(list->first);
 	for (i = 0; i < list->n; i++) {
 		free(list->v[i].text);
 		free(list->v[i].tok);
@@ -478,6 +557,11 @@ lexicon_free(void)
 	free_list(&lex.kkru);	/* owns the Russian the kk map points to */
 	map_free(lex.kk);
 	lex.kk = NULL;
+	if (lex.words) {
+		forget_words();
+		map_free(lex.words);
+		lex.words = NULL;
+	}
 	map_free(lex.stopwords);
 	map_free(lex.generic);
 	map_free(lex.context);

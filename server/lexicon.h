@@ -37,6 +37,12 @@ struct phrase {
 struct phrase_list {
 	struct phrase *v;
 	size_t n;
+	struct map *first;	/* a first token → struct phrase_chain of the phrases it begins */
+};
+
+struct phrase_chain {
+	size_t n;
+	size_t *idx;		/* into the list's v */
 };
 
 struct lexicon {
@@ -58,6 +64,7 @@ struct lexicon {
 	size_t nendings;
 	struct phrase_list kkru;	/* Kazakh phrase → its Russian (to) */
 	struct map *kk;			/* a Kazakh word (or its base) → its Russian */
+	struct map *words;		/* folded word → struct lexicon_word (lexicon_word()) */
 };
 
 #define LEX_VERB 1
@@ -79,7 +86,8 @@ const char *lexicon_stem(const char *w, size_t n, size_t *len);
 size_t lexicon_kz_base(const char *w, size_t n, size_t min);
 /*
  * What one of the maps above says of a folded word: by the word, its stem
- * or its Kazakh base (units: the word or its Kazakh base, as listed); or NULL.
+ * or its Kazakh base (units and context: the word or its Kazakh base, as
+ * listed); or NULL.
  */
 const char *lexicon_kind(const struct map *m, const char *w);
 
@@ -90,5 +98,15 @@ const char *lexicon_kind(const struct map *m, const char *w);
 int lexicon_verb(const char *w, int kazakh);
 /* The Russian of a folded Kazakh word (by the word or its base), or NULL; NULL too when it is the same word. */
 const char *lexicon_kk(const char *w);
+
+/* What the lists say of one folded word, worked out once per process and word. */
+struct lexicon_word {
+	const char *generic;		/* lexicon_kind(lex.generic, w) */
+	const char *context;		/* lexicon_kind(lex.context, w) */
+	const char *kk;			/* lexicon_kk(w) */
+	int verb, kverb;		/* lexicon_verb(w, 0), lexicon_verb(w, 1) */
+	size_t kzlen;			/* lexicon_kz_base(w, strlen(w), 4) */
+};
+const struct lexicon_word *lexicon_word(const char *w);
 
 #endif

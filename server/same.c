@@ -89,8 +89,8 @@ near_kz(const char *x, const char *y)
 
 	if (nx >= sizeof(bx) || ny >= sizeof(by))
 		return 0;
-	kx = lexicon_kz_base(x, nx, 4);
-	ky = lexicon_kz_base(y, ny, 4);
+	kx = lexicon_word(x)->kzlen;
+	ky = lexicon_word(y)->kzlen;
 	if (kx == nx && ky == ny)
 		return 0;
 	memcpy(bx, x, kx);
