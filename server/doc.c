@@ -567,13 +567,14 @@ dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 				sbuf_addc(&b, '\0');
 			}
 		} else if (stop > p && d->ntok < DEDUPE_MAX_TOKENS) {
-			const char *se = tilde ? tilde : stop, *w = tilde ? tilde + 1 : p;
+			const char *se = tilde ? tilde : stop, *w;
 
 			d->flags[d->ntok] = 0;
 			if (*p == '+' && se > p + 1) {
 				d->flags[d->ntok] = DF_AND;
 				p++;
 			}
+			w = tilde ? tilde + 1 : p;
 			woff[d->ntok] = b.len + (size_t)(se - p) + 1;
 			add_token(&b, toff, &d->ntok, p, (size_t)(se - p));
 			sbuf_add(&b, w, (size_t)(stop - w));

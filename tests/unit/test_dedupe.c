@@ -103,6 +103,25 @@ keys_round_trip(void **state)
 	assert_true(dedupe_same(&a, &b));
 	dedupe_doc_free(&a);
 	dedupe_doc_free(&b);
+	/* A word after "и" (written "+…") and a number's label come back as they were. */
+	{
+		const char *t = "Когда установят светофор на перекрёстке Сатпаева и Азаттык, дом 5?";
+		struct sbuf k2 = { 0 };
+
+		sbuf_init(&k2, 64);
+		sbuf_reset(&k);
+		dedupe_doc_build(&a, t, strlen(t));
+		dedupe_doc_key(&a, &k);
+		assert_non_null(strstr(k.data, "+азаттык"));
+		assert_non_null(strstr(k.data, "|5@дом"));
+		dedupe_doc_parse(&b, k.data, k.len);
+		dedupe_doc_key(&b, &k2);
+		assert_string_equal(k.data, k2.data);
+		assert_true(dedupe_same(&a, &b));
+		dedupe_doc_free(&a);
+		dedupe_doc_free(&b);
+		sbuf_free(&k2);
+	}
 	/* Only stopwords and punctuation: nothing to index. */
 	dedupe_doc_build(&a, "и в на ???", 14);
 	assert_int_equal(a.nbands, 0);
