@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "auth.h"
 #include "config.h"
 #include "httpio.h"
@@ -31,7 +32,9 @@ api_init(const struct config *c)
 struct new_room {
 	char title[PROTO_MAX_TITLE * 4 + 1];
 	int moderation;
+	char opens_at[24];		/* ms, or "" */
 	char modkey[AUTH_KEY_LEN + 1], preskey[AUTH_KEY_LEN + 1];
+	char *answer;			/* the 201's body, once the room is indexed */
 };
 
 static void
@@ -44,7 +47,28 @@ wipe_free(void *p, size_t n)
 static void
 new_room_free(void *p)
 {
+	struct new_room *nr = p;
+
+	if (nr->answer) {
+		OPENSSL_cleanse(nr->answer, strlen(nr->answer));
+		free(nr->answer);
+	}
 	wipe_free(p, sizeof(struct new_room));
+}
+
+/* The room is in the console's list: the 201, with its keys in clear, this once. */
+static void
+on_indexed(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct new_room *nr = j->state;
+	char *body;
+
+	if (!job_alive(j, r))
+		return;
+	body = nr->answer;
+	nr->answer = NULL;
+	job_respond(j, 201, "application/json", body, strlen(body));
 }
 
 static void
@@ -52,11 +76,10 @@ on_created(void *arg, redisReply *r)
 {
 	struct job *j = arg;
 	struct new_room *nr = j->state;
-	struct lws *wsi = j->wsi;
-	struct http_conn *hc;
 	struct sbuf b = { 0 };
 	const char *room;
 	size_t len;
+	char at[24];
 
 	if (!job_alive(j, r))
 		return;
@@ -65,11 +88,10 @@ on_created(void *arg, redisReply *r)
 		long long retry;
 		const char *code = store_reply_err(r, &message, &retry);
 
-		hc = job_done(j);
 		if (strcmp(code, "exists") == 0)
-			respond_error(wsi, hc, 409, "exists", "a room with this id exists");
+			job_error(j, 409, "exists", "a room with this id exists");
 		else
-			respond_error(wsi, hc, 500, code, message);
+			job_error(j, 500, code, message);
 		return;
 	}
 	room = store_reply_str(r, CREATE_ROOM_R_ROOM, &len);
@@ -85,27 +107,41 @@ on_created(void *arg, redisReply *r)
 	sbuf_printf(&b, ",\"viewer_url\":\"/r/%s\",\"moderator_url\":\"/m/%s#key=%s\","
 	    "\"presenter_url\":\"/p/%s#key=%s\",\"overlay_url\":\"/o/%s#key=%s\"}",
 	    j->room, j->room, nr->modkey, j->room, nr->preskey, j->room, nr->preskey);
-	hc = job_done(j);
-	respond(wsi, hc, 201, "application/json", b.data, b.len);
+	nr->answer = sbuf_steal(&b, NULL);
+	snprintf(at, sizeof(at), "%llu", (unsigned long long)wall_ms());
+	{
+		const char *args[ROOMS_INDEX_NARGS] = {
+			[ROOMS_INDEX_OP] = "add", [ROOMS_INDEX_ID] = j->room, [ROOMS_INDEX_AT] = at,
+			[ROOMS_INDEX_OPENS_AT] = nr->opens_at,
+		};
+
+		if (store_run(SCRIPT_ROOMS_INDEX, STAFF_ROOM, args, on_indexed, j, NULL) != STORE_SENT)
+			on_indexed(j, NULL);
+	}
 }
 
-void
-api_create_room(struct lws *wsi, struct http_conn *hc)
+/* A JSON time: ms since 1970, or "" for none; -1 if it is not a time. */
+static int
+opening_time(const json_t *v, char out[24])
 {
-	char token[PROTO_MAX_KEY + 1] = "";
+	out[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return -1;
+	snprintf(out, 24, "%lld", (long long)json_integer_value(v));
+	return 0;
+}
+
+static void
+create_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
+{
 	char modhash[AUTH_HASH_LEN + 1], preshash[AUTH_HASH_LEN + 1], epoch[AUTH_KEY_LEN + 1];
 	json_error_t jerr;
 	json_t *o, *v;
 	struct new_room *nr;
 	struct job *j;
 
-	if (httpio_bearer(wsi, token, sizeof(token)) < 0 ||
-	    !auth_equal(token, strlen(token), cfg->admin_token, strlen(cfg->admin_token))) {
-		OPENSSL_cleanse(token, sizeof(token));
-		respond_error(wsi, hc, 401, "auth_failed", "a valid admin token is required");
-		return;
-	}
-	OPENSSL_cleanse(token, sizeof(token));
 	o = hc->body ? json_loadb(hc->body, hc->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
@@ -118,8 +154,7 @@ api_create_room(struct lws *wsi, struct http_conn *hc)
 	v = json_object_get(o, "id");
 	if (!json_is_string(v) || !proto_valid_room_id(json_string_value(v), json_string_length(v))) {
 		json_decref(o);
-		job_done(j);
-		respond_error(wsi, hc, 400, "bad_request", "'id' must match [a-z0-9][a-z0-9-]{0,63}");
+		job_error(j, 400, "bad_request", "'id' must match [a-z0-9][a-z0-9-]{0,63}");
 		return;
 	}
 	snprintf(j->room, sizeof(j->room), "%s", json_string_value(v));
@@ -134,8 +169,7 @@ api_create_room(struct lws *wsi, struct http_conn *hc)
 		if (chars <= 0 || chars > PROTO_MAX_TITLE) {
 			sbuf_free(&t);
 			json_decref(o);
-			job_done(j);
-			respond_error(wsi, hc, 400, "bad_request", "'title' must be 1-200 characters");
+			job_error(j, 400, "bad_request", "'title' must be 1-200 characters");
 			return;
 		}
 		snprintf(nr->title, sizeof(nr->title), "%s", t.data);
@@ -143,17 +177,15 @@ api_create_room(struct lws *wsi, struct http_conn *hc)
 	} else
 		snprintf(nr->title, sizeof(nr->title), "%s", j->room);
 	v = json_object_get(o, "moderation");
-	if (v && !json_is_boolean(v)) {
+	if ((v && !json_is_boolean(v)) || opening_time(json_object_get(o, "opens_at"), nr->opens_at) < 0) {
 		json_decref(o);
-		job_done(j);
-		respond_error(wsi, hc, 400, "bad_request", "'moderation' must be true or false");
+		job_error(j, 400, "bad_request", "'moderation' is true or false, 'opens_at' a time in ms");
 		return;
 	}
 	nr->moderation = v ? json_is_true(v) : 1;
 	json_decref(o);
 	if (auth_new_key(nr->modkey) < 0 || auth_new_key(nr->preskey) < 0 || auth_new_key(epoch) < 0) {
-		job_done(j);
-		respond_error(wsi, hc, 500, "internal_error", "no randomness available");
+		job_error(j, 500, "internal_error", "no randomness available");
 		return;
 	}
 	auth_hash(nr->modkey, strlen(nr->modkey), modhash);
@@ -163,11 +195,18 @@ api_create_room(struct lws *wsi, struct http_conn *hc)
 			[CREATE_ROOM_ID] = j->room, [CREATE_ROOM_TITLE] = nr->title,
 			[CREATE_ROOM_MODERATION] = nr->moderation ? "1" : "0",
 			[CREATE_ROOM_MODKEY] = modhash, [CREATE_ROOM_PRESKEY] = preshash,
-			[CREATE_ROOM_EPOCH] = epoch,
+			[CREATE_ROOM_EPOCH] = epoch, [CREATE_ROOM_ACTOR] = w->actor,
+			[CREATE_ROOM_OPENS_AT] = nr->opens_at,
 		};
 
 		job_run(j, SCRIPT_CREATE_ROOM, args, on_created);
 	}
+}
+
+void
+api_create_room(struct lws *wsi, struct http_conn *hc)
+{
+	access_check(wsi, hc, SR_BIT(SR_ADMIN), 1, create_room);
 }
 
 /* ---- QR code of the viewer page ---- */

@@ -40,6 +40,7 @@ static void cmd_variants(struct session *s, const struct cmd *c);
 static void cmd_rotate(struct session *s, const struct cmd *c);
 static void cmd_page(struct session *s, const struct cmd *c);
 static void cmd_prove(struct session *s, const struct cmd *c);
+static void cmd_history(struct session *s, const struct cmd *c);
 
 #define PAGES_PER_SECOND 20	/* page commands one session may send a second */
 
@@ -62,6 +63,7 @@ static const struct {
 	[CMD_PAGE] = { ROLE_BIT(ROLE_VIEWER) | ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
 	    cmd_page, "" },
 	[CMD_PROVE] = { ROLE_BIT(ROLE_VIEWER), cmd_prove, "only viewers prove their id" },
+	[CMD_HISTORY] = { ROLE_BIT(ROLE_MODERATOR), cmd_history, "only moderators may do this" },
 };
 
 /* Which roles may take each moderation action (moderators may take all). */
@@ -184,7 +186,7 @@ cmd_moderate(struct session *s, const struct cmd *c)
 		[MODERATE_ROLE] = role_name(s->m.role), [MODERATE_ID] = id,
 		[MODERATE_ACTION] = proto_action_name(c->action),
 		[MODERATE_TEXT] = c->text ? c->text : "", [MODERATE_FP] = fp,
-		[MODERATE_INTO] = into, [MODERATE_VARIANT] = variant,
+		[MODERATE_INTO] = into, [MODERATE_VARIANT] = variant, [MODERATE_ACTOR] = s->m.actor,
 	};
 
 	if (!(action_roles[c->action] & ROLE_BIT(s->m.role))) {
@@ -222,7 +224,7 @@ cmd_ban(struct session *s, const struct cmd *c)
 	char id[24] = "", hold[16];
 	const char *args[BAN_NARGS] = {
 		[BAN_CLIENT] = s->m.client, [BAN_RID] = c->rid, [BAN_ID] = id,
-		[BAN_HANDLE] = c->author, [BAN_HOLD_S] = hold,
+		[BAN_HANDLE] = c->author, [BAN_HOLD_S] = hold, [BAN_ACTOR] = s->m.actor,
 	};
 
 	snprintf(hold, sizeof(hold), "%d", cfg->ban_hold_s > 0 ? cfg->ban_hold_s : 1);
@@ -239,6 +241,7 @@ cmd_room(struct session *s, const struct cmd *c)
 		[ROOM_OPEN] = c->open < 0 ? "" : c->open ? "1" : "0",
 		[ROOM_TITLE] = c->title ? c->title : "",
 		[ROOM_MODERATION] = c->moderation < 0 ? "" : c->moderation ? "1" : "0",
+		[ROOM_ACTOR] = s->m.actor,
 	};
 
 	run(s, c, SCRIPT_ROOM, args);
@@ -286,6 +289,45 @@ cmd_variants(struct session *s, const struct cmd *c)
 	snprintf(offset, sizeof(offset), "%lld", c->offset);
 	snprintf(limit, sizeof(limit), "%lld", c->limit);
 	pending_run(pending_new(s, c), SCRIPT_VARIANTS, args, on_variants);
+}
+
+/* ---- history: a question's audit entries, wrapped in an ack ---- */
+
+static void
+on_history(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	char rid[sizeof(p->rid)];
+	const redisReply *e = store_reply_array(r, HISTORY_R_ENTRIES);
+	struct session *s;
+	struct sbuf b = { 0 };
+	size_t i;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return;
+	sbuf_init(&b, 256);
+	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
+	sbuf_json_strz(&b, rid);
+	sbuf_adds(&b, ",\"entries\":[");
+	for (i = 0; e && i < e->elements; i++) {
+		sbuf_adds(&b, i ? "," : "");
+		sbuf_add(&b, e->element[i]->str, e->element[i]->len);
+	}
+	sbuf_adds(&b, "]}");
+	metrics.acks++;
+	session_send_json(s, b.data, b.len);
+	sbuf_free(&b);
+}
+
+static void
+cmd_history(struct session *s, const struct cmd *c)
+{
+	char id[24];
+	const char *args[HISTORY_NARGS] = { [HISTORY_ID] = id };
+
+	snprintf(id, sizeof(id), "%lld", c->id);
+	pending_run(pending_new(s, c), SCRIPT_HISTORY, args, on_history);
 }
 
 /* ---- rotate_keys: new keys, in clear only in the first ack ---- */
@@ -351,7 +393,7 @@ cmd_rotate(struct session *s, const struct cmd *c)
 		[ROTATE_CLIENT] = s->m.client, [ROTATE_RID] = c->rid,
 		[ROTATE_WHICH] = c->rotate_mod && c->rotate_pres ? "both" :
 		    c->rotate_mod ? "moderator" : "presenter",
-		[ROTATE_MODHASH] = modhash, [ROTATE_PRESHASH] = preshash,
+		[ROTATE_MODHASH] = modhash, [ROTATE_PRESHASH] = preshash, [ROTATE_ACTOR] = s->m.actor,
 	};
 
 	p->state = k;

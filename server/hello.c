@@ -25,6 +25,7 @@
 #include "pending.h"
 #include "rooms.h"
 #include "session.h"
+#include "staff.h"
 #include "util.h"
 
 #define BATCH_MAX 256
@@ -248,12 +249,14 @@ check_key(struct session *s, const char *key, redisReply *r)
 	if (auth_check(key, strlen(key), store_reply_str(r, KEYS_R_MODKEY, NULL))) {
 		s->m.keykind = KEY_MODERATOR;
 		s->m.keyver = store_reply_int(r, KEYS_R_MODVER);
+		snprintf(s->m.actor, sizeof(s->m.actor), "key:moderator");
 		return 0;
 	}
 	if (s->m.role == ROLE_PRESENTER &&
 	    auth_check(key, strlen(key), store_reply_str(r, KEYS_R_PRESKEY, NULL))) {
 		s->m.keykind = KEY_PRESENTER;
 		s->m.keyver = store_reply_int(r, KEYS_R_PRESVER);
+		snprintf(s->m.actor, sizeof(s->m.actor), "key:presenter");
 		return 0;
 	}
 	return -1;
@@ -278,6 +281,60 @@ on_keys(void *arg, redisReply *r)
 	admit(s);
 out:
 	OPENSSL_cleanse(&h, sizeof(h));
+}
+
+static int hello_wanted(void *arg);
+
+/* ---- signed-in staff: the session cookie instead of a key ---- */
+
+/* The room exists: a signed-in member of staff joins it. */
+static void
+on_staff_room(void *arg, redisReply *r)
+{
+	struct session *s = pending_done(arg);
+
+	if (s == NULL || refused(s, r) < 0)
+		return;
+	staff_track(s);
+	admit(s);
+}
+
+static void
+on_staff_session(void *arg, redisReply *r)
+{
+	struct pending *p = arg;
+	struct session *s = p->s;
+	struct staff st;
+	unsigned may;
+
+	if (s->wsi == NULL) {
+		pending_done(p);
+		return;
+	}
+	if (r == NULL || !store_reply_ok(r)) {
+		pending_done(p);
+		refused(s, r);
+		return;
+	}
+	if (staff_parse(store_reply_str(r, SESSION_R_ACCOUNT, NULL), &st) < 0) {
+		pending_done(p);
+		hello_fail(s, "internal_error", "malformed reply from Redis", 1011);
+		return;
+	}
+	/* Moderators and admins moderate; presenters present too. */
+	may = SR_BIT(SR_ADMIN) | SR_BIT(SR_MODERATOR) |
+	    (s->m.role == ROLE_PRESENTER ? SR_BIT(SR_PRESENTER) : 0);
+	if (!(st.roles & may)) {
+		pending_done(p);
+		hello_fail(s, "not_allowed", "your account does not have this role", 1008);
+		return;
+	}
+	snprintf(s->m.actor, sizeof(s->m.actor), "%s", st.login);
+	snprintf(s->m.staff_name, sizeof(s->m.staff_name), "%s", st.name);
+	if (store_run(SCRIPT_KEYS, s->room_id, NULL, on_staff_room, p, hello_wanted) != STORE_SENT) {
+		pending_done(p);
+		hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
+	}
 }
 
 static int
@@ -306,6 +363,17 @@ cmd_hello(struct session *s, struct cmd *c)
 	p = pending_new(s, c);
 	if (c->role == ROLE_VIEWER) {
 		add_to_batch(p);
+		return;
+	}
+	if (c->key[0] == '\0') {
+		/* No key: a member of staff signed in with the session cookie. */
+		if (s->sid[0] == '\0') {
+			pending_done(p);
+			hello_fail(s, "auth_failed", "sign in, or give the room's key", 1008);
+		} else if (staff_session("get", s->sid, on_staff_session, p) != STORE_SENT) {
+			pending_done(p);
+			hello_fail(s, "unavailable", "Redis cannot be reached; try again", 1013);
+		}
 		return;
 	}
 	p->state = h = xcalloc(1, sizeof(*h));

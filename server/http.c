@@ -10,13 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "api.h"
 #include "export.h"
 #include "config.h"
+#include "console.h"
 #include "httpio.h"
 #include "metrics.h"
 #include "proto.h"
 #include "rooms.h"
+#include "staff_api.h"
 #include "store.h"
 #include "util.h"
 
@@ -29,6 +32,8 @@ http_init(const struct config *c)
 {
 	cfg = c;
 	api_init(c);
+	access_init(c);
+	staff_api_init(c);
 }
 
 size_t
@@ -50,6 +55,8 @@ page_file(const char *path)
 
 	if (strcmp(path, "/") == 0)
 		return "index.html";
+	if (strcmp(path, "/admin") == 0)
+		return "admin.html";
 	for (i = 0; i < ARRAY_LEN(pages); i++)
 		if (strncmp(path, pages[i].prefix, 3) == 0 &&
 		    proto_valid_room_id(path + 3, strlen(path + 3)))
@@ -77,31 +84,115 @@ serve_page(struct lws *wsi, struct http_conn *hc, const char *file)
 
 /* ---- routing ---- */
 
+static void
+export_json(struct lws *wsi, struct http_conn *hc)
+{
+	export_room(wsi, hc, hc->arg, strlen(hc->arg), 1);
+}
+
+static void
+export_csv(struct lws *wsi, struct http_conn *hc)
+{
+	export_room(wsi, hc, hc->arg, strlen(hc->arg), 0);
+}
+
+static void
+qr(struct lws *wsi, struct http_conn *hc)
+{
+	api_qr(wsi, hc, hc->arg, strlen(hc->arg));
+}
+
+/*
+ * The API: a method and a path, either exact (suffix NULL) or a prefix, one
+ * segment (a room id, a login: hc->arg) and a suffix. A route with a body
+ * runs once the body is complete.
+ */
+static const struct route {
+	int method;
+	const char *prefix, *suffix;
+	void (*fn)(struct lws *wsi, struct http_conn *hc);
+	int body;
+} api[] = {
+	{ LWSHUMETH_POST, "/api/rooms", NULL, api_create_room, 1 },
+	{ LWSHUMETH_GET, "/api/rooms", NULL, console_rooms, 0 },
+	{ LWSHUMETH_POST, "/api/rooms/", "", console_update_room, 1 },
+	{ LWSHUMETH_POST, "/api/rooms/", "/keys", console_rotate, 0 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/audit", console_audit, 0 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/export.json", export_json, 0 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/export.csv", export_csv, 0 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/qr.svg", qr, 0 },
+	{ LWSHUMETH_POST, "/api/session", NULL, staff_api_signin, 1 },
+	{ LWSHUMETH_DELETE, "/api/session", NULL, staff_api_signout, 0 },
+	{ LWSHUMETH_GET, "/api/me", NULL, staff_api_me, 0 },
+	{ LWSHUMETH_POST, "/api/staff", NULL, staff_api_create, 1 },
+	{ LWSHUMETH_GET, "/api/staff", NULL, staff_api_list, 0 },
+	{ LWSHUMETH_POST, "/api/staff/", "", staff_api_update, 1 },
+	{ LWSHUMETH_GET, "/api/departments", NULL, staff_api_departments, 0 },
+	{ LWSHUMETH_POST, "/api/departments", NULL, staff_api_add_department, 1 },
+};
+
+/* The route for a request, its segment in hc->arg; NULL if none (*known: the path exists). */
+static const struct route *
+find_route(int method, struct http_conn *hc, int *known)
+{
+	size_t i;
+
+	*known = 0;
+	for (i = 0; i < ARRAY_LEN(api); i++) {
+		const struct route *r = &api[i];
+		size_t pl = strlen(r->prefix);
+
+		if (r->suffix == NULL) {
+			if (strcmp(hc->path, r->prefix) != 0)
+				continue;
+			hc->arg[0] = '\0';
+		} else {
+			const char *seg = hc->path + pl, *end;
+
+			if (strncmp(hc->path, r->prefix, pl) != 0 || *seg == '\0')
+				continue;
+			end = strchr(seg, '/');
+			if (end == NULL)
+				end = seg + strlen(seg);
+			if (strcmp(end, r->suffix) != 0 || (size_t)(end - seg) >= sizeof(hc->arg))
+				continue;
+			memcpy(hc->arg, seg, (size_t)(end - seg));
+			hc->arg[end - seg] = '\0';
+		}
+		*known = 1;
+		if (r->method == method || (method == LWSHUMETH_HEAD && r->method == LWSHUMETH_GET))
+			return r;
+	}
+	return NULL;
+}
+
 static int
 route(struct lws *wsi, struct http_conn *hc)
 {
 	char *uri = NULL;
-	int ulen = 0, method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+	int ulen = 0, method = lws_http_get_uri_and_method(wsi, &uri, &ulen), known;
 	const char *path = hc->path, *file;
+	const struct route *r;
 
 	metrics.http_requests++;
-	if (method == LWSHUMETH_POST) {
+	if ((r = find_route(method, hc, &known)) != NULL) {
 		char cl[24];
 
-		if (strcmp(path, "/api/rooms") == 0) {
-			/* Without a body lws reports no completion: answer now. */
-			if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-				respond_error(wsi, hc, 411, "bad_request",
-				    "send the JSON body with a Content-Length");
-			else if (strcmp(cl, "0") == 0)
-				api_create_room(wsi, hc);
-			return 0;	/* else the body arrives, then BODY_COMPLETION */
+		/* Without a body lws reports no completion: run now. */
+		if (r->body && lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+		    strcmp(cl, "0") != 0) {
+			hc->on_body = r->fn;	/* the body arrives, then BODY_COMPLETION */
+			return 0;
 		}
-		respond_error(wsi, hc, 404, "not_found", "no such resource");
+		r->fn(wsi, hc);
+		return 0;
+	}
+	if (known) {
+		respond_error(wsi, hc, 405, "method_not_allowed", "not with this method");
 		return 0;
 	}
 	if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD) {
-		respond_error(wsi, hc, 405, "method_not_allowed", "only GET and POST are served");
+		respond_error(wsi, hc, 404, "not_found", "no such resource");
 		return 0;
 	}
 	if (strcmp(path, "/healthz") == 0) {
@@ -120,22 +211,6 @@ route(struct lws *wsi, struct http_conn *hc)
 		metrics_render(&b);
 		respond(wsi, hc, 200, "text/plain; version=0.0.4", b.data, b.len);
 		return 0;
-	}
-	if (strncmp(path, "/api/rooms/", 11) == 0) {
-		const char *room = path + 11, *slash = strchr(room, '/');
-
-		if (slash && strcmp(slash, "/export.csv") == 0) {
-			export_room(wsi, hc, room, (size_t)(slash - room), 0);
-			return 0;
-		}
-		if (slash && strcmp(slash, "/export.json") == 0) {
-			export_room(wsi, hc, room, (size_t)(slash - room), 1);
-			return 0;
-		}
-		if (slash && strcmp(slash, "/qr.svg") == 0) {
-			api_qr(wsi, hc, room, (size_t)(slash - room));
-			return 0;
-		}
 	}
 	if ((file = page_file(path)) != NULL)
 		return serve_page(wsi, hc, file) < 0 ? -1 : 0;
@@ -187,8 +262,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		hc->body_len += len;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (!hc->ready)
-			api_create_room(wsi, hc);
+		if (!hc->ready && hc->on_body)
+			hc->on_body(wsi, hc);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return httpio_write(wsi, hc);

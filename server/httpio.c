@@ -109,6 +109,15 @@ httpio_reset(struct http_conn *hc)
 	memset(hc, 0, sizeof(*hc));
 }
 
+static int
+retry_header(struct lws *wsi, int seconds, unsigned char **p, unsigned char *end)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", seconds);
+	return httpio_header(wsi, "retry-after:", v, p, end);
+}
+
 int
 httpio_write(struct lws *wsi, struct http_conn *hc)
 {
@@ -126,6 +135,8 @@ httpio_write(struct lws *wsi, struct http_conn *hc)
 		    httpio_header(wsi, "cache-control:", "no-store", &p, end) ||
 		    (hc->disposition[0] &&
 		    httpio_header(wsi, "content-disposition:", hc->disposition, &p, end)) ||
+		    (hc->set_cookie[0] && httpio_header(wsi, "set-cookie:", hc->set_cookie, &p, end)) ||
+		    (hc->retry_after > 0 && retry_header(wsi, hc->retry_after, &p, end)) ||
 		    lws_finalize_write_http_header(wsi, start, &p, end))
 			return -1;
 		hc->headers_sent = 1;
@@ -216,4 +227,20 @@ job_run(struct job *j, enum script_id script, const char *const *args, store_rep
 		respond_error(wsi, job_done(j), 500, "internal_error", "the hub could not run this request");
 	else
 		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
+}
+
+void
+job_error(struct job *j, int status, const char *code, const char *message)
+{
+	struct lws *wsi = j->wsi;
+
+	respond_error(wsi, job_done(j), status, code, message);
+}
+
+void
+job_respond(struct job *j, int status, const char *ctype, char *body, size_t len)
+{
+	struct lws *wsi = j->wsi;
+
+	respond(wsi, job_done(j), status, ctype, body, len);
 }

@@ -35,6 +35,10 @@ struct http_conn {
 	size_t resp_len, resp_off;
 	int ready, headers_sent;
 	char disposition[128];
+	char set_cookie[256];	/* a Set-Cookie header for the response, or "" */
+	int retry_after;	/* seconds for a Retry-After header, or 0 */
+	void (*on_body)(struct lws *wsi, struct http_conn *hc);	/* runs once the body is complete */
+	char arg[64];		/* what the route matched (a login, a room id) */
 	uint64_t started;	/* when the request's headers were complete */
 };
 
@@ -76,6 +80,9 @@ struct http_conn *job_done(struct job *j);
  * is ended; no reply is a 503. Returns 1 when the caller should go on.
  */
 int job_alive(struct job *j, redisReply *r);
+/* Ends j with an error, or with a response (body malloc'd, taken). */
+void job_error(struct job *j, int status, const char *code, const char *message);
+void job_respond(struct job *j, int status, const char *ctype, char *body, size_t len);
 /* Runs a script for j; if it cannot be sent, j ends with 503 (or 500 for a bug). */
 void job_run(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn);
 

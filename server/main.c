@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "console.h"
 #include "dedupe.h"
 #include "http.h"
 #include "log.h"
@@ -20,6 +21,8 @@
 #include "rooms.h"
 #include "screen.h"
 #include "session.h"
+#include "staff.h"
+#include "staff_cli.h"
 #include "store.h"
 #include "util.h"
 #include "workers.h"
@@ -73,6 +76,8 @@ stop(uv_signal_t *h, int signum)
 		return;
 	log_info("signal %d: shutting down", signum);
 	ws_shutdown();
+	console_shutdown();
+	staff_shutdown();
 	commands_shutdown();
 	store_shutdown();
 	rooms_shutdown();
@@ -95,6 +100,8 @@ main(int argc, char **argv)
 	char err[256];
 	int r, worker;
 
+	if (argc > 1 && strcmp(argv[1], "staff") == 0)
+		return staff_cli(argc - 1, argv + 1);
 	r = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (r == 1) {
 		config_usage(stdout);
@@ -117,6 +124,8 @@ main(int argc, char **argv)
 	if (rooms_init(&loop, &cfg, &session_member_ops) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
 	    ws_init(&loop, &cfg) < 0)
 		return 1;
+	staff_init(&loop, &cfg);
+	console_init(&loop, &cfg);
 	uv_timer_init(&loop, &lag_timer);
 	uv_timer_start(&lag_timer, on_lag_timer, LAG_EVERY_MS, LAG_EVERY_MS);
 	uv_signal_init(&loop, &sigint_h);

@@ -40,6 +40,8 @@ struct member {
 	char client[PROTO_ID_LEN + 1];
 	enum keykind keykind;
 	long long keyver;		/* that key's version when it admitted the session */
+	char actor[40];			/* who acts, for the audit: a staff login or "key:moderator" */
+	char staff_name[260];		/* a signed-in member of staff's name, or "" */
 	int resume;			/* hello's resume point, if any */
 	char epoch[PROTO_ID_LEN + 1];
 	long long resume_seq;

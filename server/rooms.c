@@ -151,6 +151,7 @@ room_free(struct room *rm)
 	welcome_drop_caches(rm);
 	roster_free_index(rm->by_client);
 	roster_free_index(rm->by_qid);
+	free(rm->staff);
 	free(rm);
 }
 
@@ -209,6 +210,8 @@ serve_waiting(struct room *rm)
 		room_ops->live(m);
 		if (m->role == ROLE_MODERATOR)
 			presence_send(rm, m);
+		if (m->staff_name[0])
+			rm->presence_at = 0;	/* who moderates now: told at the next report */
 	}
 }
 
@@ -239,6 +242,8 @@ rooms_leave(struct member *m)
 	if (m->live) {
 		roster_list_del(&rm->live[m->role], m);
 		rm->count[m->role]--;
+		if (m->staff_name[0])
+			rm->presence_at = 0;
 	} else
 		roster_list_del(&rm->waiting, m);
 	roster_index(rm, m, 0);

@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "rooms.h"
+#include "staff.h"
 #include "text.h"
 #include "util.h"
 
@@ -43,7 +44,7 @@ static struct session *all;	/* every open session, for the keepalive */
 /* ---- lifetime ---- */
 
 struct session *
-session_open(struct lws *wsi, const char *ip, const char *group)
+session_open(struct lws *wsi, const char *ip, const char *group, const char *sid)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
@@ -51,6 +52,7 @@ session_open(struct lws *wsi, const char *ip, const char *group)
 	s->refs = 1;
 	snprintf(s->ip, sizeof(s->ip), "%s", ip);
 	snprintf(s->group, sizeof(s->group), "%s", group);
+	snprintf(s->sid, sizeof(s->sid), "%s", sid);
 	outq_init(&s->out, (unsigned)cfg->queue_max);
 	s->last_rx = now_ms();
 	s->all_next = all;
@@ -86,6 +88,7 @@ session_closed(struct session *s)
 	if (s->counted)
 		metrics.connections[s->m.role]--;
 	s->counted = 0;
+	staff_untrack(s);
 	rooms_leave(&s->m);
 	outq_clear(&s->out);
 	if (s->all_prev)

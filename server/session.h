@@ -38,6 +38,9 @@ struct session {
 	char group[ADDR_MAX];	/* its address group: what per-address limits count by */
 	char room_id[PROTO_ID_LEN + 1];
 	int challenge;		/* owes a proof of work (--id-cost): told so once live */
+	char sid[65];		/* SHA-256 hex of its staff session cookie, or "" (staff.h) */
+	struct session *staff_next, *staff_prev;	/* signed-in, tracked by staff.c */
+	int staff_tracked;
 
 	struct outq out;	/* frames waiting for the socket */
 	int rx_paused;
@@ -74,7 +77,8 @@ void session_init(const struct config *cfg, session_frame_fn on_frame);
 extern const struct member_ops session_member_ops;
 
 /* The WebSocket is established / has closed. */
-struct session *session_open(struct lws *wsi, const char *ip, const char *group);
+/* sid: the SHA-256 hex of the staff session cookie sent with the upgrade, or "". */
+struct session *session_open(struct lws *wsi, const char *ip, const char *group, const char *sid);
 void session_closed(struct session *s);
 
 /* Part of a message arrived (`complete` when it is the last part); -1 if the connection must close. */

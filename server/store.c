@@ -156,6 +156,16 @@ on_call_reply(void *arg, redisReply *r)
  * lib.lua, then the script's arguments as the table A, named as its header
  * declares them (A.client is ARGV[4], …), then the script.
  */
+static char *script_source(const struct embedded *lib, const struct script_def *d);
+
+char *
+store_script_source(enum script_id s)
+{
+	const struct embedded *lib = embed_get("lua/lib.lua");
+
+	return lib ? script_source(lib, &script_defs[s]) : NULL;
+}
+
 static char *
 script_source(const struct embedded *lib, const struct script_def *d)
 {

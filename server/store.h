@@ -66,6 +66,8 @@ enum store_status {
  * see script.h); the common ones (key prefix, channel, now, history length)
  * are added here.
  */
+/* A script's full source as Redis runs it (lib.lua, the table A, the script); malloc'd. */
+char *store_script_source(enum script_id s);
 enum store_status store_run(enum script_id s, const char *room, const char *const *args,
     store_reply_fn fn, void *arg, store_wanted_fn wanted);
 

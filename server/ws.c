@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "metrics.h"
 #include "proto.h"
 #include "session.h"
+#include "staff.h"
 #include "util.h"
 
 struct ws_conn {
@@ -43,6 +45,7 @@ struct ws_conn {
 	char ip[ADDR_MAX];
 	char group[ADDR_MAX];	/* what per-address limits count by (addr.h) */
 	int counted;		/* included in the per-address count */
+	char sid[65];		/* the staff session's SHA-256 from the cookie, or "" */
 };
 
 static struct {
@@ -93,8 +96,8 @@ origin_authority(const char *origin)
 	return NULL;
 }
 
-static int
-origin_allowed(struct lws *wsi)
+int
+ws_origin_allowed(struct lws *wsi)
 {
 	char origin[256], host[256];
 	const char *list = W.cfg->origins, *auth;
@@ -157,9 +160,18 @@ filter(struct lws *wsi, struct ws_conn *c)
 		log_debug("ws: refused %s: path is not /ws", c->ip);
 		return -1;
 	}
-	if (!origin_allowed(wsi)) {
+	if (!ws_origin_allowed(wsi)) {
 		log_info("ws: refused %s: Origin not allowed", c->ip);
 		return -1;
+	}
+	/* A signed-in member of staff: only its session's hash is kept. */
+	{
+		char cookie[1024];
+
+		c->sid[0] = '\0';
+		if (lws_hdr_copy(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE) > 0)
+			staff_cookie_sid(cookie, c->sid);
+		OPENSSL_cleanse(cookie, sizeof(cookie));
 	}
 	if (ip_count(c->group) >= (uintptr_t)W.cfg->conns_per_ip) {
 		log_info("ws: refused %s: over %d connections from %s", c->ip, W.cfg->conns_per_ip, c->group);
@@ -189,7 +201,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		/* Counted from here: CLOSED follows every ESTABLISHED. */
 		ip_adjust(c->group, 1);
 		c->counted = 1;
-		c->s = session_open(wsi, c->ip, c->group);
+		c->s = session_open(wsi, c->ip, c->group, c->sid);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (c->s == NULL)

@@ -22,4 +22,13 @@ int ws_port(void);
 /* The address of the client behind a connection (trusted proxies taken into account). */
 void ws_client_ip(struct lws *wsi, char out[ADDR_MAX]);
 
+/*
+ * 1 if the request's Origin may act here: none (not a browser), one of
+ * --origins, or by default the hub's own origin. Checked for every
+ * WebSocket upgrade and every state-changing request a session cookie
+ * authenticates.
+ */
+struct lws;
+int ws_origin_allowed(struct lws *wsi);
+
 #endif

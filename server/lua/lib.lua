@@ -57,8 +57,11 @@ local function meta()
 end
 
 local function room_json(m)
-  return '{"id":' .. J(m.id) .. ',"title":' .. J(m.title) ..
-    ',"open":' .. bool(m.open == '1') .. ',"moderation":' .. bool(m.moderation == '1') .. '}'
+  local s = '{"id":' .. J(m.id) .. ',"title":' .. J(m.title) ..
+    ',"open":' .. bool(m.open == '1') .. ',"moderation":' .. bool(m.moderation == '1')
+  if m.archived == '1' then s = s .. ',"archived":true' end
+  if m.opens_at and m.opens_at ~= '' and m.opens_at ~= '0' then s = s .. ',"opens_at":' .. m.opens_at end
+  return s .. '}'
 end
 
 -- What every viewer command checks first: the room exists and is open, and
@@ -210,6 +213,28 @@ local function remember(client, rid, ack)
   end
   redis.call('EXPIRE', k, RID_TTL)
   redis.call('EXPIRE', order, RID_TTL)
+end
+
+-- A staff account as staff may read it: never its password hash.
+local function staff_json(u)
+  local function list(s)
+    local out = {}
+    for x in string.gmatch(s or '', '[^,]+') do out[#out + 1] = J(x) end
+    return '[' .. table.concat(out, ',') .. ']'
+  end
+  return '{"login":' .. J(u.login) .. ',"name":' .. J(u.name) .. ',"roles":' .. list(u.roles) ..
+    ',"departments":' .. list(u.departments) .. ',"disabled":' .. bool(u.disabled == '1') ..
+    ',"created":' .. (u.created or '0') .. '}'
+end
+
+-- The audit trail (DESK.md "Audit"): every change staff or a key makes is
+-- recorded by the script that makes it, in the room's list and, for a
+-- question, in its own; entries are never changed or removed.
+local function audit(actor, action, id, detail)
+  local e = '{"at":' .. NOW .. ',"actor":' .. J(actor) .. ',"action":' .. J(action) ..
+    ',"id":' .. (id and tostring(id) or 'null') .. ',"detail":' .. (detail or '{}') .. '}'
+  redis.call('RPUSH', key('audit'), e)
+  if id then redis.call('RPUSH', key('q', id, 'hist'), e) end
 end
 
 -- RPUSH of a list of any length, in chunks.
