@@ -144,7 +144,8 @@ fuzz:
 
 screenshots:
 	cp tests/out/screenshots/viewer-phone.png tests/out/screenshots/moderator-desktop.png \
-	    tests/out/screenshots/presenter-1080p.png tests/out/screenshots/overlay-1080p.png docs/screenshots/
+	    tests/out/screenshots/presenter-1080p.png tests/out/screenshots/overlay-1080p.png \
+	    tests/out/screenshots/console.png tests/out/screenshots/moderator-signed-in.png docs/screenshots/
 
 clean:
 	rm -rf build

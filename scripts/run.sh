@@ -59,6 +59,16 @@ if [ ! -s var/demo-room.json ] || ! redis-cli -u "$REDIS_URL" exists 'surak:{dem
 	fi
 fi
 
+# A demo admin for the console: created once, its password kept in var/.
+if [ ! -s var/admin-password ] || ! redis-cli -u "$REDIS_URL" exists 'surak:{@staff}:u:admin' | grep -q 1; then
+	head -c 12 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > var/admin-password
+	if ! ./build/surak staff add admin --name "Demo admin" --role admin --redis "$REDIS_URL" \
+		< var/admin-password >/dev/null 2>>var/surak.log; then
+		redis-cli -u "$REDIS_URL" exists 'surak:{@staff}:u:admin' | grep -q 1 &&
+			./build/surak staff password admin --redis "$REDIS_URL" < var/admin-password >/dev/null
+	fi
+fi
+
 key() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" var/demo-room.json; }
 lan=$(hostname -I 2>/dev/null | awk '{print $1}')
 cat <<EOT
@@ -70,6 +80,9 @@ Surak is running: http://localhost:$port   (Redis: $REDIS_URL, log: var/surak.lo
   Moderator   http://localhost:$port/m/demo#key=$(key moderator_key)
   Presenter   http://localhost:$port/p/demo#key=$(key presenter_key)
   Overlay     http://localhost:$port/o/demo#key=$(key presenter_key)
+
+  Console     http://localhost:$port/admin   login admin, password $(cat var/admin-password)
+              (rooms, staff accounts, departments; moderators sign in at /m/ROOM)
 
   Admin token $SURAK_ADMIN_TOKEN
   New room    curl -X POST -H 'Authorization: Bearer $SURAK_ADMIN_TOKEN' \\

@@ -196,7 +196,7 @@ create_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
 			[CREATE_ROOM_MODERATION] = nr->moderation ? "1" : "0",
 			[CREATE_ROOM_MODKEY] = modhash, [CREATE_ROOM_PRESKEY] = preshash,
 			[CREATE_ROOM_EPOCH] = epoch, [CREATE_ROOM_ACTOR] = w->actor,
-			[CREATE_ROOM_OPENS_AT] = nr->opens_at,
+			[CREATE_ROOM_OPENS_AT] = nr->opens_at, [CREATE_ROOM_ACTOR_NAME] = w->st.name,
 		};
 
 		job_run(j, SCRIPT_CREATE_ROOM, args, on_created);

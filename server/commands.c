@@ -187,6 +187,7 @@ cmd_moderate(struct session *s, const struct cmd *c)
 		[MODERATE_ACTION] = proto_action_name(c->action),
 		[MODERATE_TEXT] = c->text ? c->text : "", [MODERATE_FP] = fp,
 		[MODERATE_INTO] = into, [MODERATE_VARIANT] = variant, [MODERATE_ACTOR] = s->m.actor,
+		[MODERATE_ACTOR_NAME] = s->m.staff_name,
 	};
 
 	if (!(action_roles[c->action] & ROLE_BIT(s->m.role))) {
@@ -225,6 +226,7 @@ cmd_ban(struct session *s, const struct cmd *c)
 	const char *args[BAN_NARGS] = {
 		[BAN_CLIENT] = s->m.client, [BAN_RID] = c->rid, [BAN_ID] = id,
 		[BAN_HANDLE] = c->author, [BAN_HOLD_S] = hold, [BAN_ACTOR] = s->m.actor,
+		[BAN_ACTOR_NAME] = s->m.staff_name,
 	};
 
 	snprintf(hold, sizeof(hold), "%d", cfg->ban_hold_s > 0 ? cfg->ban_hold_s : 1);
@@ -241,7 +243,7 @@ cmd_room(struct session *s, const struct cmd *c)
 		[ROOM_OPEN] = c->open < 0 ? "" : c->open ? "1" : "0",
 		[ROOM_TITLE] = c->title ? c->title : "",
 		[ROOM_MODERATION] = c->moderation < 0 ? "" : c->moderation ? "1" : "0",
-		[ROOM_ACTOR] = s->m.actor,
+		[ROOM_ACTOR] = s->m.actor, [ROOM_ACTOR_NAME] = s->m.staff_name,
 	};
 
 	run(s, c, SCRIPT_ROOM, args);
@@ -394,6 +396,7 @@ cmd_rotate(struct session *s, const struct cmd *c)
 		[ROTATE_WHICH] = c->rotate_mod && c->rotate_pres ? "both" :
 		    c->rotate_mod ? "moderator" : "presenter",
 		[ROTATE_MODHASH] = modhash, [ROTATE_PRESHASH] = preshash, [ROTATE_ACTOR] = s->m.actor,
+		[ROTATE_ACTOR_NAME] = s->m.staff_name,
 	};
 
 	p->state = k;

@@ -34,7 +34,7 @@ static const struct opt opts[] = {
 	{ "redis", "REDIS_URL", OPT_STR, OFF(redis_url), "redis://127.0.0.1:6379", 0, 0,
 	  "redis://[:password@]host[:port][/db] or unix:///path.sock" },
 	{ "admin-token", "SURAK_ADMIN_TOKEN", OPT_STR, OFF(admin_token), NULL, 0, 0,
-	  "token for POST /api/rooms (required, at least 16 characters)" },
+	  "a bearer token that acts as an admin: rooms, staff, departments (required, 16+ characters)" },
 	{ "web", "SURAK_WEB", OPT_STR, OFF(web_dir), "web", 0, 0,
 	  "folder holding the pages" },
 	{ "public-url", "SURAK_PUBLIC_URL", OPT_STR, OFF(public_url), NULL, 0, 0,

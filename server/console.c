@@ -273,7 +273,7 @@ update_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
 		const char *args[ROOM_NARGS] = {
 			[ROOM_CLIENT] = client, [ROOM_RID] = rid, [ROOM_OPEN] = open,
 			[ROOM_TITLE] = title.data, [ROOM_MODERATION] = moderation, [ROOM_ACTOR] = w->actor,
-			[ROOM_ARCHIVED] = archived, [ROOM_OPENS_AT] = opens_at,
+			[ROOM_ARCHIVED] = archived, [ROOM_OPENS_AT] = opens_at, [ROOM_ACTOR_NAME] = w->st.name,
 		};
 
 		job_run(j, SCRIPT_ROOM, args, on_room_changed);
@@ -358,6 +358,7 @@ rotate_keys(struct lws *wsi, struct http_conn *hc, const struct who *w)
 		const char *args[ROTATE_NARGS] = {
 			[ROTATE_CLIENT] = client, [ROTATE_RID] = rid, [ROTATE_WHICH] = "both",
 			[ROTATE_MODHASH] = modhash, [ROTATE_PRESHASH] = preshash, [ROTATE_ACTOR] = w->actor,
+			[ROTATE_ACTOR_NAME] = w->st.name,
 		};
 
 		job_run(j, SCRIPT_ROTATE, args, on_rotated);
@@ -529,7 +530,7 @@ on_due(void *arg, redisReply *r)
 		const char *args[ROOM_NARGS] = {
 			[ROOM_CLIENT] = "schedule", [ROOM_RID] = rid, [ROOM_OPEN] = "1", [ROOM_TITLE] = "",
 			[ROOM_MODERATION] = "", [ROOM_ACTOR] = "schedule", [ROOM_ARCHIVED] = "",
-			[ROOM_OPENS_AT] = "0",
+			[ROOM_OPENS_AT] = "0", [ROOM_ACTOR_NAME] = "",
 		};
 
 		if (ids->element[i]->type != REDIS_REPLY_STRING || !proto_valid_room_id(id, strlen(id)))

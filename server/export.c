@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "auth.h"
 #include "httpio.h"
 #include "proto.h"
@@ -306,6 +307,37 @@ on_auth(void *arg, redisReply *r)
 	next_chunk(j);
 }
 
+static void start_export(struct lws *wsi, struct http_conn *hc, int json);
+
+static void
+export_json_staff(struct lws *wsi, struct http_conn *hc, const struct who *w)
+{
+	(void)w;
+	start_export(wsi, hc, 1);
+}
+
+static void
+export_csv_staff(struct lws *wsi, struct http_conn *hc, const struct who *w)
+{
+	(void)w;
+	start_export(wsi, hc, 0);
+}
+
+/* The room is hc->arg, its access checked: the chunks begin. */
+static void
+start_export(struct lws *wsi, struct http_conn *hc, int json)
+{
+	struct job *j = job_new(wsi, hc);
+	struct export *e = xcalloc(1, sizeof(*e));
+
+	snprintf(j->room, sizeof(j->room), "%s", hc->arg);
+	j->state = e;
+	j->free_state = export_free;
+	e->json = json;
+	e->from = 1;
+	next_chunk(j);
+}
+
 void
 export_room(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen, int json)
 {
@@ -324,8 +356,9 @@ export_room(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen
 	e->json = json;
 	e->from = 1;
 	if (httpio_bearer(wsi, e->key, sizeof(e->key)) < 0) {
+		/* No key: a signed-in moderator or admin. */
 		job_done(j);
-		respond_error(wsi, hc, 401, "auth_failed", "a valid moderator key is required");
+		access_check(wsi, hc, SR_BIT(SR_MODERATOR), 0, json ? export_json_staff : export_csv_staff);
 		return;
 	}
 	job_run(j, SCRIPT_KEYS, NULL, on_auth);

@@ -309,6 +309,8 @@ struct account {
 static void
 account_free(void *p)
 {
+	if (p == NULL)
+		return;
 	OPENSSL_cleanse(p, sizeof(struct account));
 	free(p);
 }
@@ -505,6 +507,7 @@ list_accounts(struct lws *wsi, struct http_conn *hc, const struct who *w)
 	struct job *j = job_new(wsi, hc);
 
 	(void)w;
+	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);	/* the staff's keys, not a room's */
 	job_run(j, SCRIPT_STAFF_GET, args, on_list);
 }
 

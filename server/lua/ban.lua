@@ -3,7 +3,7 @@
 -- pending questions. A client id is the banned person's own choice, so the
 -- address group they asked from is held too for `hold_s` seconds: new ids
 -- from it are held (their votes not counted, see hello.lua).
---@ args client rid id handle hold_s actor
+--@ args client rid id handle hold_s actor actor_name
 --@ reply ack handle
 local client, rid, id, handle = A.client, A.rid, A.id, A.handle
 
@@ -33,7 +33,7 @@ for _, qid in ipairs(redis.call('SMEMBERS', key('mine', target))) do
     emit_upsert(q, m.featured, 'pending')
   end
 end
-audit(A.actor, 'ban', id ~= '' and id or nil, '{"author":' .. J(handle) .. '}')
+audit(A.actor, A.actor_name, 'ban', id ~= '' and id or nil, '{"author":' .. J(handle) .. '}')
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"author":' .. J(handle) .. '}'
 remember(client, rid, ack)
 return {'ok', ack, handle}

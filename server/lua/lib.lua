@@ -230,8 +230,9 @@ end
 -- The audit trail (DESK.md "Audit"): every change staff or a key makes is
 -- recorded by the script that makes it, in the room's list and, for a
 -- question, in its own; entries are never changed or removed.
-local function audit(actor, action, id, detail)
-  local e = '{"at":' .. NOW .. ',"actor":' .. J(actor) .. ',"action":' .. J(action) ..
+local function audit(actor, name, action, id, detail)
+  local by = name ~= nil and name ~= '' and (',"by":' .. J(name)) or ''
+  local e = '{"at":' .. NOW .. ',"actor":' .. J(actor) .. by .. ',"action":' .. J(action) ..
     ',"id":' .. (id and tostring(id) or 'null') .. ',"detail":' .. (detail or '{}') .. '}'
   redis.call('RPUSH', key('audit'), e)
   if id then redis.call('RPUSH', key('q', id, 'hist'), e) end

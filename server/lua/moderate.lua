@@ -4,7 +4,7 @@
 -- Presenters may only answer, feature and unfeature (the hub checks too).
 -- Each action is written to the audit trail under `actor` (a staff login,
 -- or "key:moderator" / "key:presenter").
---@ args client rid role id action text fp into variant screen masked actor
+--@ args client rid role id action text fp into variant screen masked actor actor_name
 --@ reply ack id
 local client, rid, role, id, action = A.client, A.rid, A.role, A.id, A.action
 local text, fp, into, variant = A.text, A.fp, A.into, tonumber(A.variant)
@@ -195,7 +195,7 @@ if action == 'edit' then detail.text = text end
 if action == 'merge' then detail.into = tonumber(into) end
 if action == 'split' then detail.new = tonumber(result.id) end
 if was ~= q.status then detail.from = was; detail.to = q.status end
-audit(A.actor, action, id, next(detail) and cjson.encode(detail) or '{}')
+audit(A.actor, A.actor_name, action, id, next(detail) and cjson.encode(detail) or '{}')
 -- seq: the room's seq after this change (see ask.lua).
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"seq":' .. redis.call('HGET', key('meta'), 'seq') ..
   ',"q":' .. q_full(result, featured, 0, ACK_VARIANTS) .. '}'

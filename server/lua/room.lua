@@ -1,6 +1,6 @@
 -- room: changes the room's settings; an empty value leaves that setting as
 -- it is.
---@ args client rid open title moderation actor archived opens_at
+--@ args client rid open title moderation actor archived opens_at actor_name
 --@ reply ack
 local client, rid, open, title, moderation = A.client, A.rid, A.open, A.title, A.moderation
 
@@ -19,7 +19,7 @@ if #set > 0 then
   emit_room(m)
   local detail = {}
   for i = 1, #set, 2 do detail[set[i]] = set[i + 1] end
-  audit(A.actor, 'room', nil, cjson.encode(detail))
+  audit(A.actor, A.actor_name, 'room', nil, cjson.encode(detail))
 end
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"room":' .. room_json(m) .. '}'
 remember(client, rid, ack)

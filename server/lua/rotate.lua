@@ -4,7 +4,7 @@
 -- the event tells every hub to close the sessions opened with an old key
 -- (but the rotating client's own). The stored answer carries no key: keys
 -- exist in clear only in the first ack, sent by the hub.
---@ args client rid which modhash preshash actor
+--@ args client rid which modhash preshash actor actor_name
 --@ reply ack modver presver
 local client, rid, which, modhash, preshash = A.client, A.rid, A.which, A.modhash, A.preshash
 
@@ -22,7 +22,7 @@ if preshash ~= '' then
   presver = presver + 1
   redis.call('HSET', mk, 'preskey', preshash, 'presver', presver)
 end
-audit(A.actor, 'rotate_keys', nil, '{"which":' .. J(which) .. '}')
+audit(A.actor, A.actor_name, 'rotate_keys', nil, '{"which":' .. J(which) .. '}')
 emit('"op":"keys","which":' .. J(which) .. ',"by":' .. J(client) ..
   ',"modver":' .. modver .. ',"presver":' .. presver)
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"rotated":' .. J(which) .. '}'

@@ -387,3 +387,20 @@ export class Client {
 export function viewerHello(room, client = newClientId()) {
   return { room, role: 'viewer', client };
 }
+
+// A staff account, made as an operator would: `surak staff add` with the
+// password on standard input.
+export function addStaff(redis, { login, name, roles, departments = [], password }) {
+  const args = ['staff', 'add', login, '--name', name, ...roles.flatMap((r) => ['--role', r]),
+    ...departments.flatMap((d) => ['--department', d]), '--redis', `redis://127.0.0.1:${redis.port}`];
+  return JSON.parse(execFileSync(HUB_BIN, args, { input: `${password}\n`, encoding: 'utf8', timeout: 30000 }));
+}
+
+// Signs in; the session cookie ("surak_sid=…") for later requests.
+export async function signIn(hub, login, password) {
+  const r = await fetch(hub.url + '/api/session', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
+  });
+  if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${await r.text()}`);
+  return r.headers.get('set-cookie').split(';')[0];
+}

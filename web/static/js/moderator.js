@@ -9,6 +9,7 @@ import { VList } from './vlist.js';
 import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
+import { whoAmI, signInForm, staffBar } from './staff.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,7 @@ let editing = null;	// id being edited
 let merging = null;	// id being merged, once marked with M
 const selected = new Set();
 let viewers = null;
+let staffNow = [];	// names of the staff signed in to this room now
 let client;
 
 const KEYS = [
@@ -264,6 +266,49 @@ function variants(q) {
   return d;
 }
 
+// What staff and keys did to a question (the audit), fetched when opened:
+// "approved by Айгерим 14:02".
+const histories = new Map();	// id -> {updated, entries}, once fetched
+const openHistory = new Set();
+const loadingHistory = new Set();
+
+async function loadHistory(q) {
+  if (loadingHistory.has(q.id)) return;
+  loadingHistory.add(q.id);
+  const ack = await run({ type: 'history', id: q.id });
+  loadingHistory.delete(q.id);
+  if (ack) {
+    histories.set(q.id, { updated: q.updated, entries: ack.entries });
+    render();
+  }
+}
+
+function historyLine(e) {
+  const who = e.by || (e.actor === 'key:moderator' ? t('hist.mod_key') :
+    e.actor === 'key:presenter' ? t('hist.pres_key') : e.actor);
+  const time = new Date(e.at).toLocaleTimeString(currentLanguage(), { hour: '2-digit', minute: '2-digit' });
+  const label = t(`act.${e.action}`) === `act.${e.action}` ? e.action : t(`act.${e.action}`);
+  return el('li', { text: t('hist.line', { action: label, who, time }) });
+}
+
+function history(q) {
+  const h = histories.get(q.id);
+  // Fetched when opened, and again once the question has changed since.
+  const stale = !h || h.updated !== q.updated;
+  const d = el('details', {
+    class: 'history',
+    ontoggle: (e) => {
+      if (!e.target.open) { openHistory.delete(q.id); return; }
+      openHistory.add(q.id);
+      if (stale) loadHistory(q);
+    },
+  },
+  el('summary', { text: t('mod.history') }),
+  h && (h.entries.length ? el('ul', { class: 'hist' }, h.entries.map(historyLine)) : el('p', { text: t('hist.none') })));
+  d.open = openHistory.has(q.id);
+  return d;
+}
+
 function row(q) {
   const meta = el('div', { class: 'meta' },
     el('span', { text: `#${q.id}` }),
@@ -301,7 +346,7 @@ function row(q) {
   el('div', { class: 'score' }, box, el('span', { class: 'n', text: q.votes })),
   el('div', { class: 'body' },
     editing === q.id ? editBox(q) : el('p', { class: 'text', text: q.text }),
-    meta, variants(q)),
+    meta, variants(q), history(q)),
   actionButtons(q));
   li.addEventListener('click', (e) => {
     if (e.target.closest('button, textarea, summary, a, input')) return;
@@ -323,7 +368,8 @@ function version(q) {
 function rowKey(id) {
   const q = client.questions.get(id);
   return q ? `${version(q)}|${id === current}|${id === merging}|${selected.has(id)}|${editing === id}|` +
-    `${openVariants.has(id)}|${(allVariants.get(id) || []).length}|${currentLanguage()}` : 'gone';
+    `${openVariants.has(id)}|${(allVariants.get(id) || []).length}|${openHistory.has(id)}|` +
+    `${histories.get(id)?.entries.length ?? -1}|${currentLanguage()}` : 'gone';
 }
 
 // Counts by status (one pass over the questions, only when they changed).
@@ -355,6 +401,7 @@ function renderStats() {
     ['filter.answered', c.answered], ['filter.rejected', c.rejected],
   ];
   if (viewers !== null) items.push(['stats.viewers', viewers]);
+  if (staffNow.length) items.push(['stats.staff', staffNow.join(', ')]);
   const sig = items.map(([l, n]) => `${l}=${n}`).join() + currentLanguage();
   if ($('stats').dataset.sig === sig) return;
   $('stats').dataset.sig = sig;
@@ -446,7 +493,9 @@ function onKey(e) {
 }
 
 async function exportCsv() {
-  const r = await fetch(`/api/rooms/${room}/export.csv`, { headers: { Authorization: `Bearer ${client.key}` } });
+  // With the room's key, or (signed in) the session cookie.
+  const headers = client.key ? { Authorization: `Bearer ${client.key}` } : {};
+  const r = await fetch(`/api/rooms/${room}/export.csv`, { headers, credentials: 'same-origin' });
   if (!r.ok) { notice(errorText({ code: 'auth_failed' }), true); return; }
   const url = URL.createObjectURL(await r.blob());
   const a = el('a', { href: url, download: `${room}-questions.csv` });
@@ -463,7 +512,11 @@ function start(key) {
   rows = new VList($('list'), { build: (id) => row(client.questions.get(id)), key: rowKey, estimate: 110 });
   connectionBadge(client, $('conn'));
   client.addEventListener('change', onChange);
-  client.addEventListener('stats', (e) => { viewers = e.detail.viewers; renderStats(); });
+  client.addEventListener('stats', (e) => {
+    viewers = e.detail.viewers;
+    staffNow = e.detail.staff || [];
+    renderStats();
+  });
   client.addEventListener('fatal', (e) => {
     $('fatal').hidden = false;
     $('fatal').textContent = errorText(e.detail);
@@ -494,6 +547,14 @@ async function main() {
     start(key);
     return;
   }
+  // No key: a signed-in member of staff, or the sign-in form (and the key form beside it).
+  const user = await whoAmI();
+  if (user) {
+    staffBar($('staff'), user);
+    start(null);
+    return;
+  }
+  signInForm($('signin-box'), () => location.reload());
   $('key-form').hidden = false;
   $('key-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -6,6 +6,7 @@
 import { Client, roomFromPath, keyFromFragment, byRank, el } from './client.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
+import { whoAmI, signInForm, staffBar } from './staff.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
@@ -50,10 +51,19 @@ function next() {
   if (q) run({ type: 'moderate', id: q.id, action: 'feature' });
 }
 
+// With a key in the fragment (OBS, rooms run the old way) or signed in.
 async function main() {
   await loadLanguage();
   if (!room) return;
-  client = new Client({ room, role: 'presenter', key: keyFromFragment(), partial: true });
+  const key = keyFromFragment();
+  const user = key ? null : await whoAmI();
+  if (!key && !user) {
+    $('app').hidden = true;
+    signInForm($('signin-box'), () => location.reload());
+    return;
+  }
+  if (user) staffBar($('staff'), user);
+  client = new Client({ room, role: 'presenter', key, partial: true });
   $('qr').src = `/api/rooms/${room}/qr.svg`;
   $('qr').alt = t('pres.qr_alt');
   $('qr-download').href = `/api/rooms/${room}/qr.svg?download=1`;
