@@ -244,6 +244,7 @@ cmd_room(struct session *s, const struct cmd *c)
 		[ROOM_TITLE] = c->title ? c->title : "",
 		[ROOM_MODERATION] = c->moderation < 0 ? "" : c->moderation ? "1" : "0",
 		[ROOM_ACTOR] = s->m.actor, [ROOM_ACTOR_NAME] = s->m.staff_name,
+		[ROOM_ARCHIVED] = "", [ROOM_OPENS_AT] = "",
 	};
 
 	run(s, c, SCRIPT_ROOM, args);

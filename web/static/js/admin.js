@@ -183,6 +183,14 @@ function staffRow(s) {
           const v = prompt(t('admin.roles_prompt', { roles: ROLES.join(', ') }), s.roles.join(', '));
           if (v !== null) change({ roles: v.split(',').map((x) => x.trim()).filter(Boolean) }, 'admin.saved');
         },
+      }),
+      el('button', {
+        type: 'button', text: t('admin.edit_departments'),
+        onclick: () => {
+          const v = prompt(t('admin.departments_prompt', { ids: departments.map((d) => d.id).join(', ') }),
+            s.departments.join(', '));
+          if (v !== null) change({ departments: v.split(',').map((x) => x.trim()).filter(Boolean) }, 'admin.saved');
+        },
       })));
 }
 
