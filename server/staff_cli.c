@@ -127,7 +127,8 @@ staff_cli(int argc, char **argv)
 	}
 	op = argv[1];
 	login = argv[2];
-	for (i = 3; i < argc; i++) {
+	/* Options come in pairs: --name NAME, --role ROLE, … */
+	for (i = 3; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *list = NULL;
 		size_t cap = 0;
@@ -152,7 +153,6 @@ staff_cli(int argc, char **argv)
 		}
 		if (list && strlen(list) + strlen(v) + 2 < cap)
 			snprintf(list + strlen(list), cap - strlen(list), "%s%s", list[0] ? "," : "", v);
-		i++;
 	}
 	if (!staff_valid_login(login, strlen(login)) ||
 	    (strcmp(op, "add") == 0 && (name == NULL || roles[0] == '\0')) ||
