@@ -13,10 +13,12 @@
 #include "metrics.h"
 #include "past.h"
 #include "pending.h"
+#include "receipt.h"
 #include "rooms.h"
 #include "screen.h"
 #include "session.h"
 #include "store.h"
+#include "tags.h"
 #include "util.h"
 
 #define ASK_TRIES 5		/* look-ups before an ask is stored regardless */
@@ -46,6 +48,8 @@ struct ask {
 	size_t sim_n;
 	char bands[3 * DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];	/* its own, trimmed, translated */
 	int tries;
+	char *topics, *places;		/* its tags (tags.h), comma-separated ids */
+	char receipt[RECEIPT_LEN + 1];	/* the code its asker follows it by */
 };
 
 static void ask_lookup(struct pending *p);
@@ -72,6 +76,8 @@ ask_free(void *arg)
 	dedupe_doc_free(&a->tdoc);
 	free(a->tkey);
 	free(a->past);
+	free(a->topics);
+	free(a->places);
 	free(a);
 }
 
@@ -112,6 +118,15 @@ ask_new(struct pending *p, const struct cmd *c)
 		}
 	}
 	a->tkey = sbuf_steal(&b, NULL);
+	{
+		struct sbuf topics = { 0 }, places = { 0 };
+
+		sbuf_init(&topics, 64);
+		sbuf_init(&places, 64);
+		tags_of(c->text, len, &topics, &places);
+		a->topics = sbuf_steal(&topics, NULL);
+		a->places = sbuf_steal(&places, NULL);
+	}
 	p->state = a;
 	p->free_state = ask_free;
 	return a;
@@ -269,6 +284,8 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
 		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
+		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = "web",
+		[ASK_RECEIPT] = a->receipt,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
@@ -358,8 +375,17 @@ void
 cmd_ask(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
+	struct ask *a = ask_new(p, c);
 
-	ask_new(p, c);
+	/*
+	 * The receipt's code is filed in the deployment's index before the
+	 * question goes anywhere: on the same connection, Redis has it first.
+	 */
+	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, s->room_id) == STORE_BUG) {
+		pending_done(p);
+		session_error(s, c->rid, "internal_error", "no receipt could be made", 0);
+		return;
+	}
 	ask_lookup(p);
 }
 

@@ -14,14 +14,11 @@
 #include "ask.h"
 #include "auth.h"
 #include "config.h"
-#include "dedupe.h"
 #include "hello.h"
-#include "merge.h"
 #include "metrics.h"
-#include "past.h"
+#include "moderation.h"
 #include "pending.h"
 #include "rooms.h"
-#include "screen.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -64,22 +61,6 @@ static const struct {
 	    cmd_page, "" },
 	[CMD_PROVE] = { ROLE_BIT(ROLE_VIEWER), cmd_prove, "only viewers prove their id" },
 	[CMD_HISTORY] = { ROLE_BIT(ROLE_MODERATOR), cmd_history, "only moderators may do this" },
-};
-
-/* Which roles may take each moderation action (moderators may take all). */
-static const unsigned action_roles[ACT_COUNT] = {
-	[ACT_APPROVE] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_REJECT] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_ANSWER] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
-	[ACT_REOPEN] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_FEATURE] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
-	[ACT_UNFEATURE] = ROLE_BIT(ROLE_MODERATOR) | ROLE_BIT(ROLE_PRESENTER),
-	[ACT_EDIT] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_MERGE] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_SPLIT] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_RELEASE_VOTES] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_DISCARD_VOTES] = ROLE_BIT(ROLE_MODERATOR),
-	[ACT_DISMISS] = ROLE_BIT(ROLE_MODERATOR),
 };
 
 /* ---- the common reply: an ack from the script, sent as it is ---- */
@@ -140,83 +121,62 @@ cmd_vote(struct session *s, const struct cmd *c)
 	run(s, c, SCRIPT_VOTE, args);
 }
 
-/* A moderation ack goes out; the question's outcome goes into the deployment's memory (past.h). */
+/* A moderation's ack goes out, then what follows it (moderation.h). */
 static void
 on_moderated(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
-	struct session *s = p->s;
-	const char *ack;
-	json_t *o;
+	struct moderation *m = p->state;
 
-	if (r && store_reply_ok(r) && s->wsi && (ack = store_reply_str(r, ACK_FIRST, NULL)) != NULL &&
-	    (o = json_loads(ack, 0, NULL)) != NULL) {
-		if (json_object_get(o, "q"))
-			past_note(s->room_id, rooms_title(&s->m), json_object_get(o, "q"));
-		json_decref(o);
-	}
+	p->state = NULL;	/* kept past pending_done() */
 	on_command(arg, r);
+	moderation_after(m, r);
+	moderation_free(m);
 }
-
-/* A merge: its ack goes out, and the rest of it runs in chunks (merge.h). */
-struct merged {
-	char room[PROTO_ID_LEN + 1];
-	char id[24];
-};
 
 static void
-on_merged(void *arg, redisReply *r)
+on_departments(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
-	struct merged mg = *(struct merged *)p->state;
-	int ok = r && store_reply_ok(r);
+	struct moderation *m = p->state;
+	const char *args[MODERATE_NARGS];
+	char rid[sizeof(p->rid)];
+	struct session *s;
 
-	on_command(arg, r);
-	if (ok)
-		merge_finish(mg.room, mg.id);
+	memcpy(rid, p->rid, sizeof(rid));
+	if (p->s->wsi == NULL || r == NULL || !store_reply_ok(r) || moderation_set_department(m, r) < 0) {
+		if ((s = pending_done(p)) != NULL && pending_check(s, rid, r) == 0)
+			session_error(s, rid, "bad_request", "no such department (GET /api/departments lists them)", 0);
+		return;
+	}
+	moderation_args(m, args);
+	pending_run(p, SCRIPT_MODERATE, args, on_moderated);
 }
+
+_Static_assert((int)DEPARTMENTS_NARGS <= (int)MODERATE_NARGS, "one array holds both scripts' arguments");
 
 static void
 cmd_moderate(struct session *s, const struct cmd *c)
 {
-	char id[24], into[24], variant[24], fp[DEDUPE_FP_LEN + 1] = "";
-	char *flags = NULL, *masked = NULL;
-	const char *args[MODERATE_NARGS] = {
-		[MODERATE_CLIENT] = s->m.client, [MODERATE_RID] = c->rid,
-		[MODERATE_ROLE] = role_name(s->m.role), [MODERATE_ID] = id,
-		[MODERATE_ACTION] = proto_action_name(c->action),
-		[MODERATE_TEXT] = c->text ? c->text : "", [MODERATE_FP] = fp,
-		[MODERATE_INTO] = into, [MODERATE_VARIANT] = variant, [MODERATE_ACTOR] = s->m.actor,
-		[MODERATE_ACTOR_NAME] = s->m.staff_name,
-	};
+	struct moderation *m = moderation_new(s->room_id, role_name(s->m.role), s->m.client,
+	    s->m.actor, s->m.staff_name, "", c);
+	const char *code, *message, *args[MODERATE_NARGS];
+	struct pending *p;
 
-	if (!(action_roles[c->action] & ROLE_BIT(s->m.role))) {
-		session_error(s, c->rid, "not_allowed",
-		    "presenters may only answer, feature and unfeature", 0);
+	if (moderation_check(m, &code, &message) < 0) {
+		session_error(s, c->rid, code, message, 0);
+		moderation_free(m);
 		return;
 	}
-	if (c->action == ACT_EDIT) {
-		dedupe_fingerprint(c->text, strlen(c->text), fp);
-		screen_to_strings(c->text, &flags, &masked);
+	p = pending_new(s, c);
+	p->state = m;
+	p->free_state = moderation_free;
+	if (moderation_needs_departments(m, args)) {
+		pending_run(p, SCRIPT_DEPARTMENTS, args, on_departments);
+		return;
 	}
-	args[MODERATE_SCREEN] = flags ? flags : "";
-	args[MODERATE_MASKED] = masked ? masked : "";
-	snprintf(id, sizeof(id), "%lld", c->id);
-	snprintf(into, sizeof(into), "%lld", c->into);
-	snprintf(variant, sizeof(variant), "%lld", c->variant);
-	if (c->action == ACT_MERGE) {
-		struct pending *p = pending_new(s, c);
-		struct merged *mg = xcalloc(1, sizeof(*mg));
-
-		memcpy(mg->room, s->room_id, sizeof(mg->room));
-		memcpy(mg->id, id, sizeof(mg->id));
-		p->state = mg;
-		p->free_state = free;
-		pending_run(p, SCRIPT_MODERATE, args, on_merged);
-	} else
-		pending_run(pending_new(s, c), SCRIPT_MODERATE, args, on_moderated);
-	free(flags);
-	free(masked);
+	moderation_args(m, args);
+	pending_run(p, SCRIPT_MODERATE, args, on_moderated);
 }
 
 static void
@@ -244,7 +204,7 @@ cmd_room(struct session *s, const struct cmd *c)
 		[ROOM_TITLE] = c->title ? c->title : "",
 		[ROOM_MODERATION] = c->moderation < 0 ? "" : c->moderation ? "1" : "0",
 		[ROOM_ACTOR] = s->m.actor, [ROOM_ACTOR_NAME] = s->m.staff_name,
-		[ROOM_ARCHIVED] = "", [ROOM_OPENS_AT] = "",
+		[ROOM_ARCHIVED] = "", [ROOM_OPENS_AT] = "", [ROOM_RECORDING] = "", [ROOM_RECORDING_AT] = "",
 	};
 
 	run(s, c, SCRIPT_ROOM, args);

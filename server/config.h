@@ -25,6 +25,8 @@ struct config {
 	struct redis_addr redis;
 	char *admin_token;
 	char *web_dir;
+	char *tags_dir;		/* topics.txt and places.txt; NULL = built in */
+	char *chart_js;		/* served at /static/vendor/chart.min.js */
 	char *public_url;	/* base URL residents open, for QR codes; NULL = from Host */
 	char *origins;		/* comma-separated allowlist; NULL = own origin */
 	int ask_per_min;	/* asks per client per room */

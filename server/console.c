@@ -230,12 +230,34 @@ flag(const json_t *o, const char *name, char out[2])
 	return 0;
 }
 
+/* The recording's link: an http(s) URL without spaces or quotes, "-" for null. */
+static int
+recording_url(const json_t *v, char *out, size_t cap)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v), i;
+
+	if (json_is_null(v)) {
+		snprintf(out, cap, "-");
+		return 0;
+	}
+	if (s == NULL || n > 500 || n >= cap ||
+	    (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == '"' || s[i] == '<' || s[i] == '>' || s[i] == 0x7f)
+			return -1;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 static void
 update_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
 {
 	json_error_t jerr;
 	json_t *o = hc->body ? json_loadb(hc->body, hc->body_len, 0, &jerr) : NULL, *v;
 	char open[2], moderation[2], archived[2], opens_at[24] = "", rid[40], client[48];
+	char recording[512] = "", recording_at[24] = "";
 	struct sbuf title = { 0 };
 	struct job *j;
 
@@ -252,6 +274,21 @@ update_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
 			return;
 		}
 		snprintf(opens_at, sizeof(opens_at), "%lld", (long long)json_integer_value(v));
+	}
+	if ((v = json_object_get(o, "recording")) != NULL) {
+		if (recording_url(v, recording, sizeof(recording)) < 0) {
+			json_decref(o);
+			respond_error(wsi, hc, 400, "bad_request", "'recording' is an http(s) link of at most 500 characters, or null");
+			return;
+		}
+	}
+	if ((v = json_object_get(o, "recording_at")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			json_decref(o);
+			respond_error(wsi, hc, 400, "bad_request", "'recording_at' is a time in ms");
+			return;
+		}
+		snprintf(recording_at, sizeof(recording_at), "%lld", (long long)json_integer_value(v));
 	}
 	sbuf_init(&title, 64);
 	if ((v = json_object_get(o, "title")) != NULL) {
@@ -274,6 +311,7 @@ update_room(struct lws *wsi, struct http_conn *hc, const struct who *w)
 			[ROOM_CLIENT] = client, [ROOM_RID] = rid, [ROOM_OPEN] = open,
 			[ROOM_TITLE] = title.data, [ROOM_MODERATION] = moderation, [ROOM_ACTOR] = w->actor,
 			[ROOM_ARCHIVED] = archived, [ROOM_OPENS_AT] = opens_at, [ROOM_ACTOR_NAME] = w->st.name,
+			[ROOM_RECORDING] = recording, [ROOM_RECORDING_AT] = recording_at,
 		};
 
 		job_run(j, SCRIPT_ROOM, args, on_room_changed);
@@ -531,6 +569,7 @@ on_due(void *arg, redisReply *r)
 			[ROOM_CLIENT] = "schedule", [ROOM_RID] = rid, [ROOM_OPEN] = "1", [ROOM_TITLE] = "",
 			[ROOM_MODERATION] = "", [ROOM_ACTOR] = "schedule", [ROOM_ARCHIVED] = "",
 			[ROOM_OPENS_AT] = "0", [ROOM_ACTOR_NAME] = "",
+			[ROOM_RECORDING] = "", [ROOM_RECORDING_AT] = "",
 		};
 
 		if (ids->element[i]->type != REDIS_REPLY_STRING || !proto_valid_room_id(id, strlen(id)))

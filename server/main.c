@@ -24,6 +24,7 @@
 #include "staff.h"
 #include "staff_cli.h"
 #include "store.h"
+#include "tags.h"
 #include "util.h"
 #include "workers.h"
 #include "ws.h"
@@ -114,7 +115,7 @@ main(int argc, char **argv)
 	log_set_level((enum log_level)cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	raise_file_limit();
-	if (dedupe_init() < 0 || screen_init() < 0)
+	if (dedupe_init() < 0 || screen_init() < 0 || tags_init(cfg.tags_dir) < 0)
 		return 1;
 	worker = workers_start(cfg.workers);	/* the supervisor does not return */
 	uv_loop_init(&loop);

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -18,7 +19,8 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_REOPEN] = "reopen", [ACT_FEATURE] = "feature", [ACT_UNFEATURE] = "unfeature",
 	[ACT_EDIT] = "edit", [ACT_MERGE] = "merge", [ACT_SPLIT] = "split",
 	[ACT_RELEASE_VOTES] = "release_votes", [ACT_DISCARD_VOTES] = "discard_votes",
-	[ACT_DISMISS] = "dismiss",
+	[ACT_DISMISS] = "dismiss", [ACT_ASSIGN] = "assign", [ACT_REPLY] = "reply",
+	[ACT_TAG] = "tag",
 };
 static const char *const type_names[CMD_COUNT] = {
 	[CMD_HELLO] = "hello", [CMD_ASK] = "ask", [CMD_VOTE] = "vote", [CMD_UNVOTE] = "unvote",
@@ -50,6 +52,39 @@ proto_valid_room_id(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+int
+proto_valid_tag_id(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > PROTO_DEPT_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+proto_valid_date(const char *s, size_t n)
+{
+	static const int days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+	size_t i;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return 0;
+	return !(m == 2 && d == 29 && y % 4 != 0);
 }
 
 int
@@ -283,6 +318,47 @@ parse_variants(json_t *o, struct cmd *c, struct proto_error *e)
 }
 
 static int
+copy_tag_id(json_t *o, const char *field, char *dst, struct proto_error *e)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	int r = get_str(o, field, 0, &s, &n, e);
+
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return fail(e, "bad_request", "'%s' is required", field);
+	if (!proto_valid_tag_id(s, n))
+		return fail(e, "bad_request", "'%s' has the wrong form", field);
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/* A list of ids ([a-z0-9-]{1,32}, at most PROTO_TAGS_MAX) as "a,b"; absent is empty. */
+static int
+get_id_list(json_t *o, const char *field, char **out, struct proto_error *e)
+{
+	json_t *a = json_object_get(o, field), *v;
+	struct sbuf b = { 0 };
+	size_t i;
+
+	if (a != NULL && (!json_is_array(a) || json_array_size(a) > PROTO_TAGS_MAX))
+		return fail(e, "bad_request", "'%s' is a list of at most %d ids", field, PROTO_TAGS_MAX);
+	sbuf_init(&b, 64);
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !proto_valid_tag_id(json_string_value(v), json_string_length(v))) {
+			sbuf_free(&b);
+			return fail(e, "bad_request", "'%s' holds an id of the wrong form", field);
+		}
+		if (i)
+			sbuf_addc(&b, ',');
+		sbuf_adds(&b, json_string_value(v));
+	}
+	*out = sbuf_steal(&b, NULL);
+	return 0;
+}
+
+static int
 parse_moderate(json_t *o, struct cmd *c, struct proto_error *e)
 {
 	const char *s = NULL;
@@ -306,6 +382,21 @@ parse_moderate(json_t *o, struct cmd *c, struct proto_error *e)
 		return get_int(o, "into", 1, &c->into, e);
 	case ACT_SPLIT:
 		return get_int(o, "variant", 0, &c->variant, e);
+	case ACT_ASSIGN:
+		if (copy_tag_id(o, "department", c->department, e) < 0)
+			return -1;
+		if ((r = get_str(o, "due", 0, &s, &n, e)) != 0)
+			return r < 0 ? -1 : fail(e, "bad_request", "'due' is required");
+		if (!proto_valid_date(s, n))
+			return fail(e, "bad_request", "'due' is a date, YYYY-MM-DD");
+		memcpy(c->due, s, n + 1);
+		return 0;
+	case ACT_REPLY:
+		return get_text(o, "text", 1, PROTO_MAX_REPLY, &c->text, e);
+	case ACT_TAG:
+		if (get_id_list(o, "topics", &c->topics, e) < 0)
+			return -1;
+		return get_id_list(o, "places", &c->places, e);
 	default:
 		return 0;
 	}
@@ -455,7 +546,9 @@ proto_cmd_free(struct cmd *c)
 	free(c->text);
 	free(c->name);
 	free(c->title);
-	c->text = c->name = c->title = NULL;
+	free(c->topics);
+	free(c->places);
+	c->text = c->name = c->title = c->topics = c->places = NULL;
 }
 
 void
@@ -499,7 +592,7 @@ proto_write_json(struct sbuf *b, const json_t *v)
 
 static const char *const public_fields[] = {
 	"id", "text", "name", "status", "featured", "votes", "dups", "score",
-	"created", "updated"
+	"created", "updated", "answered_at", "followup", "topics", "places", "source"
 };
 
 void

@@ -23,6 +23,9 @@ struct sbuf;
 #define PROTO_ID_LEN 64		/* room ids and client ids */
 #define PROTO_PAGE_MAX 200	/* questions in one page */
 #define PROTO_VARIANTS_MAX 500	/* variants in one variants reply */
+#define PROTO_MAX_REPLY 4000	/* characters in a written answer (DESK.md) */
+#define PROTO_DEPT_LEN 32	/* department ids: [a-z0-9-]{1,32} */
+#define PROTO_TAGS_MAX 8	/* topics, and places, in one tag action */
 
 enum cmd_type {
 	CMD_HELLO, CMD_ASK, CMD_VOTE, CMD_UNVOTE, CMD_MODERATE, CMD_BAN, CMD_ROOM,
@@ -39,6 +42,7 @@ enum action {
 	ACT_APPROVE, ACT_REJECT, ACT_ANSWER, ACT_REOPEN, ACT_FEATURE,
 	ACT_UNFEATURE, ACT_EDIT, ACT_MERGE, ACT_SPLIT, ACT_RELEASE_VOTES, ACT_DISCARD_VOTES,
 	ACT_DISMISS,
+	ACT_ASSIGN, ACT_REPLY, ACT_TAG,	/* the follow-up (DESK.md) */
 	ACT_COUNT
 };
 
@@ -69,6 +73,9 @@ struct cmd {
 	long long into;
 	long long variant;
 	char author[PROTO_ID_LEN + 1];	/* ban by author handle */
+	char department[PROTO_DEPT_LEN + 1];	/* assign */
+	char due[11];			/* assign: YYYY-MM-DD */
+	char *topics, *places;		/* tag: comma-separated ids (owned) */
 	int open;		/* room: -1 unset, else 0/1 */
 	int rotate_mod, rotate_pres;	/* rotate_keys: which keys */
 	int moderation;
@@ -92,6 +99,10 @@ void proto_cmd_free(struct cmd *c);
 const char *proto_action_name(enum action a);
 /* 1 if s matches [a-z0-9][a-z0-9-]{0,63}. */
 int proto_valid_room_id(const char *s, size_t n);
+/* 1 if s matches [a-z0-9-]{1,32}: a department, topic or place id. */
+int proto_valid_tag_id(const char *s, size_t n);
+/* 1 if s is a real date YYYY-MM-DD (years 2000-2099). */
+int proto_valid_date(const char *s, size_t n);
 /* 1 if s matches [A-Za-z0-9_-]{min,max}. */
 int proto_valid_token(const char *s, size_t n, size_t min, size_t max);
 /* 1 if status is seen by viewers and presenters (approved, answered). */

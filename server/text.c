@@ -313,3 +313,46 @@ text_fold(const char *s, size_t n, struct sbuf *out)
 	free(folded);
 	return count;
 }
+
+int
+text_is_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * Kazakh (2021 Latin alphabet, accents already folded away) and Russian
+ * typed in Latin letters, to the folded Cyrillic the other residents type.
+ */
+void
+text_latin_to_cyrillic(const char *s, size_t n, struct sbuf *out)
+{
+	static const struct { const char *lat, *cyr; } digraphs[] = {
+		{ "sh", "ш" }, { "ch", "ч" }, { "zh", "ж" }, { "kh", "х" },
+		{ "ts", "ц" }, { "ya", "я" }, { "yu", "ю" }, { "yo", "е" },
+	};
+	static const char *const single[26] = {
+		"а", "б", "с", "д", "е", "ф", "г", "х", "и", "ж", "к", "л", "м",
+		"н", "о", "п", "к", "р", "с", "т", "у", "в", "у", "кс", "ы", "з"
+	};
+	size_t i = 0, k;
+
+	while (i < n) {
+		for (k = 0; k < ARRAY_LEN(digraphs); k++)
+			if (i + 1 < n && s[i] == digraphs[k].lat[0] && s[i + 1] == digraphs[k].lat[1])
+				break;
+		if (k < ARRAY_LEN(digraphs)) {
+			sbuf_adds(out, digraphs[k].cyr);
+			i += 2;
+		} else if (s[i] >= 'a' && s[i] <= 'z') {
+			sbuf_adds(out, single[s[i] - 'a']);
+			i++;
+		} else
+			sbuf_addc(out, s[i++]);
+	}
+}

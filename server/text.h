@@ -42,4 +42,13 @@ long text_clean(const char *s, size_t n, struct sbuf *out);
  */
 size_t text_fold(const char *s, size_t n, struct sbuf *out);
 
+/* 1 if s holds only ASCII bytes. */
+int text_is_ascii(const char *s, size_t n);
+/*
+ * A folded Latin word (Kazakh in the 2021 Latin alphabet, accents folded
+ * away, or Russian typed in Latin letters) in the folded Cyrillic the
+ * other residents type, appended to out: "jol" → "жол", "shkola" → "школа".
+ */
+void text_latin_to_cyrillic(const char *s, size_t n, struct sbuf *out);
+
 #endif

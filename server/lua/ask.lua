@@ -26,8 +26,14 @@
 -- kept among its keys, for Russian questions to be suggested it. `past`
 -- is what the deployment's memory found of it in an earlier broadcast
 -- (JSON from the hub, shown to moderators as "asked_before").
+-- A new question is tagged with the `topics` and `places` the hub found
+-- in it and its `source` (web, telegram, phone). Every submission gets a
+-- `receipt` code (made by the hub, which has filed it under this room in
+-- the deployment's index first): rc maps it to the question and the
+-- asker's own words, for /api/receipts/CODE, and the ack carries it. The
+-- asks of each minute are counted (apm) for the report.
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -89,7 +95,8 @@ else
   q = {id = id, text = text, name = name, status = status, votes = '1', dups = '0',
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
     fps = fp, flags = screen, masked = masked, pname = pname, nvar = '0', nd = nd, bands = bands,
-    like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or '', past = A.past}
+    like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or '', past = A.past,
+    topics = A.topics, places = A.places, source = A.source}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))
@@ -102,12 +109,16 @@ else
   emit_upsert(q, m.featured, '', client)
   dup = 0
 end
+-- The receipt: this submission, its asker's own words as the public would read them.
+redis.call('HSET', key('rc'), A.receipt, '{"q":' .. id .. ',"text":' ..
+  J((masked ~= '' and masked) or text) .. ',"at":' .. NOW .. '}')
+redis.call('HINCRBY', key('apm'), tostring(math.floor(tonumber(NOW) / 60000) * 60000), 1)
 -- seq: the room's seq after this change, so that a client which has
 -- already applied that event (or a later one) keeps what it has.
 -- What the asker may read: the question if the public may, else its own words.
 local view = (own and not VISIBLE[q.status]) and q_own(q, own, client) or q_mine(q, m.featured, client)
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. id .. ',"duplicate_of":' ..
-  (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"seq":' ..
+  (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"receipt":' .. J(A.receipt) .. ',"seq":' ..
   redis.call('HGET', key('meta'), 'seq') .. ',"q":' .. view .. '}'
 remember(client, rid, ack)
 return {'ok', ack, tonumber(id), dup}

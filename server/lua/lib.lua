@@ -61,6 +61,9 @@ local function room_json(m)
     ',"open":' .. bool(m.open == '1') .. ',"moderation":' .. bool(m.moderation == '1')
   if m.archived == '1' then s = s .. ',"archived":true' end
   if m.opens_at and m.opens_at ~= '' and m.opens_at ~= '0' then s = s .. ',"opens_at":' .. m.opens_at end
+  if m.recording and m.recording ~= '' then
+    s = s .. ',"recording":{"url":' .. J(m.recording) .. ',"at":' .. ((m.recording_at and m.recording_at ~= '') and m.recording_at or 'null') .. '}'
+  end
   return s .. '}'
 end
 
@@ -95,13 +98,41 @@ local function public_name(q)
   return q.name ~= '' and q.name
 end
 
+-- "a,b" as the JSON list ["a","b"].
+local function list_json(s)
+  local out = {}
+  for x in string.gmatch(s or '', '[^,]+') do out[#out + 1] = J(x) end
+  return '[' .. table.concat(out, ',') .. ']'
+end
+
+local function filled(v)
+  return v ~= nil and v ~= ''
+end
+
+-- The follow-up after the broadcast (DESK.md): the department a question
+-- is assigned to (fdept, its name fdname), the due day (fdue) and the
+-- written answer (fans, JSON {"text","at","by"}).
+local function followup_json(q)
+  if not filled(q.fdept) then return 'null' end
+  local answered = filled(q.fans)
+  return '{"state":' .. J(answered and 'answered' or 'assigned') .. ',"department":' .. J(q.fdept) ..
+    ',"due":' .. J(q.fdue) .. ',"answer":' .. (answered and q.fans or 'null') .. '}'
+end
+
+-- What every role sees of a question's follow-up, tags and source.
+local function q_desk(q)
+  return ',"answered_at":' .. (filled(q.aat) and q.aat or 'null') .. ',"followup":' .. followup_json(q) ..
+    ',"topics":' .. list_json(q.topics) .. ',"places":' .. list_json(q.places) ..
+    ',"source":' .. J(filled(q.source) and q.source or 'web')
+end
+
 -- The fields every role may see, without the closing brace (moderators
 -- get the text and name as written).
 local function q_public(q, featured, text, name)
   return '{"id":' .. q.id .. ',"text":' .. J(text or public_text(q)) .. ',"name":' .. J(name or public_name(q)) ..
     ',"status":' .. J(q.status) .. ',"featured":' .. bool(featured == q.id) ..
     ',"votes":' .. q.votes .. ',"dups":' .. q.dups .. ',"score":' .. q.score ..
-    ',"created":' .. q.created .. ',"updated":' .. q.updated
+    ',"created":' .. q.created .. ',"updated":' .. q.updated .. q_desk(q)
 end
 
 -- What a resident whose question was merged into another that the public
@@ -119,7 +150,8 @@ local function q_own(q, own, client)
   local voted = redis.call('SISMEMBER', key('voted', client), q.id) == 1
   return '{"id":' .. q.id .. ',"text":' .. J(o.text) .. ',"name":' .. J(o.name) ..
     ',"status":' .. J(q.status) .. ',"featured":false,"votes":1,"dups":0,"score":1,"created":' ..
-    string.format('%.0f', o.created) .. ',"updated":' .. q.updated .. ',"mine":true,"voted":' .. bool(voted) .. '}'
+    string.format('%.0f', o.created) .. ',"updated":' .. q.updated .. q_desk(q) ..
+    ',"mine":true,"voted":' .. bool(voted) .. '}'
 end
 
 local function flags_json(q)
@@ -217,13 +249,8 @@ end
 
 -- A staff account as staff may read it: never its password hash.
 local function staff_json(u)
-  local function list(s)
-    local out = {}
-    for x in string.gmatch(s or '', '[^,]+') do out[#out + 1] = J(x) end
-    return '[' .. table.concat(out, ',') .. ']'
-  end
-  return '{"login":' .. J(u.login) .. ',"name":' .. J(u.name) .. ',"roles":' .. list(u.roles) ..
-    ',"departments":' .. list(u.departments) .. ',"disabled":' .. bool(u.disabled == '1') ..
+  return '{"login":' .. J(u.login) .. ',"name":' .. J(u.name) .. ',"roles":' .. list_json(u.roles) ..
+    ',"departments":' .. list_json(u.departments) .. ',"disabled":' .. bool(u.disabled == '1') ..
     ',"created":' .. (u.created or '0') .. '}'
 end
 

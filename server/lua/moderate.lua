@@ -4,21 +4,31 @@
 -- Presenters may only answer, feature and unfeature (the hub checks too).
 -- Each action is written to the audit trail under `actor` (a staff login,
 -- or "key:moderator" / "key:presenter").
---@ args client rid role id action text fp into variant screen masked actor actor_name
---@ reply ack id
+-- The follow-up (DESK.md): `assign` hands the question to `department`
+-- (its name `dept_name`, checked by the hub) by the day `due`; `reply`
+-- writes the answer (`text`), public at once, which a responder may do
+-- for the departments it belongs to (`depts`, comma-separated); `tag`
+-- replaces the topics and places (ids checked by the hub).
+--@ args client rid role id action text fp into variant screen masked actor actor_name department dept_name due topics places depts
+--@ reply ack id title
 local client, rid, role, id, action = A.client, A.rid, A.role, A.id, A.action
 local text, fp, into, variant = A.text, A.fp, A.into, tonumber(A.variant)
 local screen, masked = A.screen, A.masked
 
 local prev = replay(client, rid)
-if prev then return {'ok', prev, 0} end
+if prev then return {'ok', prev, 0, ''} end
 local m = meta()
 if m == nil then return err('no_room', 'no such room') end
-if role ~= 'moderator' and action ~= 'answer' and action ~= 'feature' and action ~= 'unfeature' then
+if role == 'responder' and action ~= 'reply' then
+  return err('not_allowed', 'responders may only reply')
+elseif role == 'presenter' and action ~= 'answer' and action ~= 'feature' and action ~= 'unfeature' then
   return err('not_allowed', 'presenters may only answer, feature and unfeature')
 end
 local q = question(id)
 if q == nil or (q.into and q.into ~= '') then return err('no_question', 'no such question') end
+if role == 'responder' and not string.find(',' .. A.depts .. ',', ',' .. (q.fdept or '') .. ',', 1, true) then
+  return err('not_allowed', 'the question is not assigned to your department')
+end
 
 local mk = key('meta')
 local featured = m.featured
@@ -45,9 +55,29 @@ elseif action == 'answer' then
   if not VISIBLE[q.status] then return err('not_allowed', 'only an approved question can be answered') end
   if featured == q.id then set_featured('') end
   set_status(q, 'answered')
+  q.aat = NOW
+  redis.call('HSET', key('q', id), 'aat', NOW)
 elseif action == 'reopen' then
-  if q.status == 'answered' then set_status(q, 'approved')
+  if q.status == 'answered' then
+    set_status(q, 'approved')
+    q.aat = nil
+    redis.call('HDEL', key('q', id), 'aat')
   elseif q.status == 'rejected' then set_status(q, 'pending') end
+elseif action == 'assign' then
+  if not VISIBLE[q.status] then return err('not_allowed', 'approve the question before assigning it') end
+  if filled(q.fans) then return err('not_allowed', 'the question is answered in writing already') end
+  q.fdept, q.fdname, q.fdue = A.department, A.dept_name, A.due
+  redis.call('HSET', key('q', id), 'fdept', q.fdept, 'fdname', q.fdname, 'fdue', q.fdue)
+  -- The room's follow-up, by due day (YYYYMMDD), for the responders' lists.
+  redis.call('ZADD', key('fu'), tonumber((string.gsub(q.fdue, '-', ''))), id)
+elseif action == 'reply' then
+  if not filled(q.fdept) then return err('not_allowed', 'assign the question to a department first') end
+  if not VISIBLE[q.status] then return err('not_allowed', 'the question is not public') end
+  q.fans = '{"text":' .. J(text) .. ',"at":' .. NOW .. ',"by":' .. J(filled(q.fdname) and q.fdname or q.fdept) .. '}'
+  redis.call('HSET', key('q', id), 'fans', q.fans)
+elseif action == 'tag' then
+  q.topics, q.places = A.topics, A.places
+  redis.call('HSET', key('q', id), 'topics', q.topics, 'places', q.places)
 elseif action == 'feature' then
   if q.status == 'rejected' or (role ~= 'moderator' and not VISIBLE[q.status]) then
     return err('not_allowed', 'only an approved question can go on air')
@@ -191,7 +221,9 @@ if action ~= 'merge' and action ~= 'split' then
   emit_upsert(q, featured, was)
 end
 local detail = {}
-if action == 'edit' then detail.text = text end
+if action == 'edit' or action == 'reply' then detail.text = text end
+if action == 'assign' then detail.department = q.fdept; detail.due = q.fdue end
+if action == 'tag' then detail.topics = q.topics; detail.places = q.places end
 if action == 'merge' then detail.into = tonumber(into) end
 if action == 'split' then detail.new = tonumber(result.id) end
 if was ~= q.status then detail.from = was; detail.to = q.status end
@@ -200,4 +232,4 @@ audit(A.actor, A.actor_name, action, id, next(detail) and cjson.encode(detail) o
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"seq":' .. redis.call('HGET', key('meta'), 'seq') ..
   ',"q":' .. q_full(result, featured, 0, ACK_VARIANTS) .. '}'
 remember(client, rid, ack)
-return {'ok', ack, tonumber(result.id)}
+return {'ok', ack, tonumber(result.id), m.title}
