@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "proto.h"
 #include "config.h"
 #include "httpio.h"
 #include "util.h"
@@ -105,4 +106,72 @@ access_check(struct lws *wsi, struct http_conn *hc, unsigned roles, int token, a
 	c->fn = fn;
 	if (staff_session("get", sid, on_session, j) != STORE_SENT)
 		respond_error(wsi, job_done(j), 503, "unavailable", "Redis cannot be reached");
+}
+
+/* ---- a room's moderator key ---- */
+
+struct room_key {
+	char key[PROTO_MAX_KEY + 1];
+	access_fn fn;
+};
+
+static void
+room_key_free(void *p)
+{
+	OPENSSL_cleanse(p, sizeof(struct room_key));
+	free(p);
+}
+
+static void
+on_room_keys(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct room_key *k = j->state;
+	struct lws *wsi = j->wsi;
+	access_fn fn = k->fn;
+	struct http_conn *hc;
+	struct who w;
+	int ok;
+
+	if (!job_alive(j, r))
+		return;
+	if (!store_reply_ok(r)) {
+		job_error(j, 404, "no_room", "no such room");
+		return;
+	}
+	ok = auth_check(k->key, strlen(k->key), store_reply_str(r, KEYS_R_MODKEY, NULL));
+	hc = job_done(j);
+	if (!ok) {
+		respond_error(wsi, hc, 401, "auth_failed", "the room's moderator key, or a member of staff signed in");
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	w.key = 1;
+	w.st.roles = SR_BIT(SR_MODERATOR);
+	snprintf(w.actor, sizeof(w.actor), "key:moderator");
+	fn(wsi, hc, &w);
+}
+
+void
+access_room(struct lws *wsi, struct http_conn *hc, unsigned roles, access_fn fn)
+{
+	struct room_key *k;
+	struct job *j;
+
+	if (!proto_valid_room_id(hc->arg, strlen(hc->arg))) {
+		respond_error(wsi, hc, 404, "no_room", "no such room");
+		return;
+	}
+	k = xcalloc(1, sizeof(*k));
+	if (httpio_bearer(wsi, k->key, sizeof(k->key)) < 0 || access_admin_token(wsi)) {
+		room_key_free(k);
+		access_check(wsi, hc, roles, 1, fn);
+		return;
+	}
+	k->fn = fn;
+	j = job_new(wsi, hc);
+	snprintf(j->room, sizeof(j->room), "%s", hc->arg);
+	j->state = k;
+	j->free_state = room_key_free;
+	job_run(j, SCRIPT_KEYS, NULL, on_room_keys);
 }

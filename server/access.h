@@ -16,6 +16,7 @@ struct config;
 
 struct who {
 	int token;		/* the admin token: an admin */
+	int key;		/* the room's moderator key (access_room) */
 	struct staff st;	/* else the signed-in member of staff */
 	char actor[40];		/* for the audit: the login, or "admin-token" */
 };
@@ -30,6 +31,14 @@ void access_init(const struct config *cfg);
  * or a change from another Origin) or 503 (Redis away).
  */
 void access_check(struct lws *wsi, struct http_conn *hc, unsigned roles, int token, access_fn fn);
+/*
+ * For a room's own endpoints (hc->arg, the room id): the room's moderator
+ * key as a bearer token acts as a moderator of that room (w->key set,
+ * w->actor "key:moderator"); without a key (or with the admin token), as
+ * access_check(roles, token 1). An invalid room id is a 404, a wrong key
+ * a 401.
+ */
+void access_room(struct lws *wsi, struct http_conn *hc, unsigned roles, access_fn fn);
 /* 1 if the request carries the admin token as a bearer token. */
 int access_admin_token(struct lws *wsi);
 

@@ -20,6 +20,7 @@
 #include "pending.h"
 #include "rooms.h"
 #include "session.h"
+#include "staff.h"
 #include "store.h"
 #include "util.h"
 
@@ -172,7 +173,7 @@ cmd_moderate(struct session *s, const struct cmd *c)
 	p->state = m;
 	p->free_state = moderation_free;
 	if (moderation_needs_departments(m, args)) {
-		pending_run(p, SCRIPT_DEPARTMENTS, args, on_departments);
+		pending_run_on(p, STAFF_ROOM, SCRIPT_DEPARTMENTS, args, on_departments);
 		return;
 	}
 	moderation_args(m, args);

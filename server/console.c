@@ -481,64 +481,10 @@ audit_by_staff(struct lws *wsi, struct http_conn *hc, const struct who *w)
 	read_audit(wsi, hc);
 }
 
-/* The room's moderator key, as for exports. */
-struct audit_key {
-	char key[PROTO_MAX_KEY + 1];
-};
-
-static void
-on_audit_key(void *arg, redisReply *r)
-{
-	struct job *j = arg;
-	struct audit_key *k = j->state;
-	struct lws *wsi = j->wsi;
-	struct http_conn *hc;
-	int ok;
-
-	if (!job_alive(j, r))
-		return;
-	if (!store_reply_ok(r)) {
-		job_error(j, 404, "no_room", "no such room");
-		return;
-	}
-	ok = auth_check(k->key, strlen(k->key), store_reply_str(r, KEYS_R_MODKEY, NULL));
-	hc = job_done(j);
-	if (!ok) {
-		respond_error(wsi, hc, 401, "auth_failed", "the room's moderator key, or a moderator signed in");
-		return;
-	}
-	read_audit(wsi, hc);
-}
-
-static void
-audit_key_free(void *p)
-{
-	OPENSSL_cleanse(p, sizeof(struct audit_key));
-	free(p);
-}
-
 void
 console_audit(struct lws *wsi, struct http_conn *hc)
 {
-	struct audit_key *k;
-	struct job *j;
-
-	if (!proto_valid_room_id(hc->arg, strlen(hc->arg))) {
-		respond_error(wsi, hc, 404, "no_room", "no such room");
-		return;
-	}
-	k = xcalloc(1, sizeof(*k));
-	if (httpio_bearer(wsi, k->key, sizeof(k->key)) < 0 || access_admin_token(wsi)) {
-		/* No key: a signed-in moderator or admin (or the admin token). */
-		audit_key_free(k);
-		access_check(wsi, hc, SR_BIT(SR_MODERATOR), 1, audit_by_staff);
-		return;
-	}
-	j = job_new(wsi, hc);
-	snprintf(j->room, sizeof(j->room), "%s", hc->arg);
-	j->state = k;
-	j->free_state = audit_key_free;
-	job_run(j, SCRIPT_KEYS, NULL, on_audit_key);
+	access_room(wsi, hc, SR_BIT(SR_MODERATOR), audit_by_staff);
 }
 
 /* ---- rooms opening at their time ---- */

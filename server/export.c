@@ -8,21 +8,18 @@
 #include "export.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "access.h"
-#include "auth.h"
 #include "httpio.h"
 #include "proto.h"
 #include "store.h"
 #include "util.h"
 
 struct export {
-	char key[PROTO_MAX_KEY + 1];
 	int json;
 	long long from, vfrom;	/* where the next chunk starts */
 	struct sbuf out;	/* the response so far */
@@ -39,7 +36,6 @@ export_free(void *p)
 
 	sbuf_free(&e->out);
 	json_decref(e->open_q);
-	OPENSSL_cleanse(e->key, sizeof(e->key));
 	free(e);
 }
 
@@ -286,27 +282,6 @@ on_exported(void *arg, redisReply *r)
 	respond(wsi, hc, 200, json ? "application/json" : "text/csv; charset=utf-8", out.data, out.len);
 }
 
-static void
-on_auth(void *arg, redisReply *r)
-{
-	struct job *j = arg;
-	struct export *e = j->state;
-	struct lws *wsi = j->wsi;
-
-	if (!job_alive(j, r))
-		return;
-	if (!store_reply_ok(r)) {
-		respond_error(wsi, job_done(j), 404, "no_room", "no such room");
-		return;
-	}
-	if (!auth_check(e->key, strlen(e->key), store_reply_str(r, KEYS_R_MODKEY, NULL))) {
-		respond_error(wsi, job_done(j), 401, "auth_failed", "a valid moderator key is required");
-		return;
-	}
-	OPENSSL_cleanse(e->key, sizeof(e->key));
-	next_chunk(j);
-}
-
 static void start_export(struct lws *wsi, struct http_conn *hc, int json);
 
 static void
@@ -339,27 +314,7 @@ start_export(struct lws *wsi, struct http_conn *hc, int json)
 }
 
 void
-export_room(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen, int json)
+export_room(struct lws *wsi, struct http_conn *hc, int json)
 {
-	struct export *e;
-	struct job *j;
-
-	if (!proto_valid_room_id(room, rlen)) {
-		respond_error(wsi, hc, 404, "no_room", "no such room");
-		return;
-	}
-	j = job_new(wsi, hc);
-	memcpy(j->room, room, rlen);
-	j->room[rlen] = '\0';
-	j->state = e = xcalloc(1, sizeof(*e));
-	j->free_state = export_free;
-	e->json = json;
-	e->from = 1;
-	if (httpio_bearer(wsi, e->key, sizeof(e->key)) < 0) {
-		/* No key: a signed-in moderator or admin. */
-		job_done(j);
-		access_check(wsi, hc, SR_BIT(SR_MODERATOR), 0, json ? export_json_staff : export_csv_staff);
-		return;
-	}
-	job_run(j, SCRIPT_KEYS, NULL, on_auth);
+	access_room(wsi, hc, SR_BIT(SR_MODERATOR), json ? export_json_staff : export_csv_staff);
 }

@@ -17,6 +17,7 @@ struct http_conn;
 #define EXPORT_QUESTIONS 500
 #define EXPORT_VARIANTS 2000
 
-void export_room(struct lws *wsi, struct http_conn *hc, const char *room, size_t rlen, int json);
+/* The room is hc->arg; its moderator key, or a moderator or admin signed in. */
+void export_room(struct lws *wsi, struct http_conn *hc, int json);
 
 #endif

@@ -15,9 +15,12 @@
 #include "export.h"
 #include "config.h"
 #include "console.h"
+#include "desk.h"
 #include "httpio.h"
 #include "metrics.h"
 #include "proto.h"
+#include "receipt.h"
+#include "report.h"
 #include "rooms.h"
 #include "staff_api.h"
 #include "store.h"
@@ -50,33 +53,47 @@ page_file(const char *path)
 	static const struct { const char *prefix, *file; } pages[] = {
 		{ "/r/", "viewer.html" }, { "/m/", "moderator.html" },
 		{ "/p/", "presenter.html" }, { "/o/", "overlay.html" },
+		{ "/a/", "answers.html" }, { "/report/", "report.html" },
 	};
-	size_t i;
+	static const struct { const char *path, *file; } fixed[] = {
+		{ "/", "index.html" }, { "/admin", "admin.html" }, { "/desk", "desk.html" },
+		{ "/report", "report.html" },
+	};
+	char code[RECEIPT_LEN + 1];
+	size_t i, pl;
 
-	if (strcmp(path, "/") == 0)
-		return "index.html";
-	if (strcmp(path, "/admin") == 0)
-		return "admin.html";
-	for (i = 0; i < ARRAY_LEN(pages); i++)
-		if (strncmp(path, pages[i].prefix, 3) == 0 &&
-		    proto_valid_room_id(path + 3, strlen(path + 3)))
+	for (i = 0; i < ARRAY_LEN(fixed); i++)
+		if (strcmp(path, fixed[i].path) == 0)
+			return fixed[i].file;
+	for (i = 0; i < ARRAY_LEN(pages); i++) {
+		pl = strlen(pages[i].prefix);
+		if (strncmp(path, pages[i].prefix, pl) == 0 &&
+		    proto_valid_room_id(path + pl, strlen(path + pl)))
 			return pages[i].file;
+	}
+	/* A receipt's page, whatever case and dashes the code is typed in. */
+	if (strncmp(path, "/q/", 3) == 0 && receipt_normalize(path + 3, strlen(path + 3), code) == 0)
+		return "receipt.html";
 	return NULL;
 }
 
+/* A file as the response: a page of web_dir (file relative) or another (absolute). */
 static int
 serve_page(struct lws *wsi, struct http_conn *hc, const char *file)
 {
 	unsigned char hdr[1024], *p = hdr, *end = hdr + sizeof(hdr);
 	char full[1024];
-	int n;
+	int n, js = file[0] == '/';
 
-	snprintf(full, sizeof(full), "%s/%s", cfg->web_dir, file);
+	if (js)
+		snprintf(full, sizeof(full), "%s", file);
+	else
+		snprintf(full, sizeof(full), "%s/%s", cfg->web_dir, file);
 	if (httpio_security_headers(wsi, hc->path, &p, end) ||
 	    httpio_header(wsi, "cache-control:", "no-cache", &p, end))
 		return -1;
-	n = lws_serve_http_file(wsi, full, "text/html; charset=utf-8", (const char *)hdr,
-	    (int)(p - hdr));
+	n = lws_serve_http_file(wsi, full, js ? "application/javascript" : "text/html; charset=utf-8",
+	    (const char *)hdr, (int)(p - hdr));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
 	return 0;
@@ -87,13 +104,13 @@ serve_page(struct lws *wsi, struct http_conn *hc, const char *file)
 static void
 export_json(struct lws *wsi, struct http_conn *hc)
 {
-	export_room(wsi, hc, hc->arg, strlen(hc->arg), 1);
+	export_room(wsi, hc, 1);
 }
 
 static void
 export_csv(struct lws *wsi, struct http_conn *hc)
 {
-	export_room(wsi, hc, hc->arg, strlen(hc->arg), 0);
+	export_room(wsi, hc, 0);
 }
 
 static void
@@ -121,6 +138,13 @@ static const struct route {
 	{ LWSHUMETH_GET, "/api/rooms/", "/export.json", export_json, 0 },
 	{ LWSHUMETH_GET, "/api/rooms/", "/export.csv", export_csv, 0 },
 	{ LWSHUMETH_GET, "/api/rooms/", "/qr.svg", qr, 0 },
+	{ LWSHUMETH_POST, "/api/rooms/", "/moderate", desk_moderate, 1 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/answers", desk_answers, 0 },
+	{ LWSHUMETH_GET, "/api/rooms/", "/report.json", report_room, 0 },
+	{ LWSHUMETH_GET, "/api/report.json", NULL, report_range, 0 },
+	{ LWSHUMETH_GET, "/api/followup", NULL, desk_followup, 0 },
+	{ LWSHUMETH_GET, "/api/tags", NULL, desk_tags, 0 },
+	{ LWSHUMETH_GET, "/api/receipts/", "", receipt_get, 0 },
 	{ LWSHUMETH_POST, "/api/session", NULL, staff_api_signin, 1 },
 	{ LWSHUMETH_DELETE, "/api/session", NULL, staff_api_signout, 0 },
 	{ LWSHUMETH_GET, "/api/me", NULL, staff_api_me, 0 },
@@ -214,6 +238,9 @@ route(struct lws *wsi, struct http_conn *hc)
 	}
 	if ((file = page_file(path)) != NULL)
 		return serve_page(wsi, hc, file) < 0 ? -1 : 0;
+	/* The report pages' chart library, Debian's (--chart-js). */
+	if (strcmp(path, "/vendor/chart.min.js") == 0)
+		return serve_page(wsi, hc, cfg->chart_js) < 0 ? -1 : 0;
 	respond_error(wsi, hc, 404, "not_found", "no such resource");
 	return 0;
 }

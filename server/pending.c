@@ -54,8 +54,15 @@ void
 pending_run(struct pending *p, enum script_id script, const char *const *args,
     store_reply_fn on_reply)
 {
+	pending_run_on(p, p->s->room_id, script, args, on_reply);
+}
+
+void
+pending_run_on(struct pending *p, const char *room, enum script_id script,
+    const char *const *args, store_reply_fn on_reply)
+{
 	char rid[sizeof(p->rid)];
-	enum store_status st = store_run(script, p->s->room_id, args, on_reply, p, wanted);
+	enum store_status st = store_run(script, room, args, on_reply, p, wanted);
 	struct session *s;
 
 	if (st == STORE_SENT)

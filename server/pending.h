@@ -32,6 +32,9 @@ struct session *pending_done(struct pending *p);
  */
 void pending_run(struct pending *p, enum script_id script, const char *const *args,
     store_reply_fn on_reply);
+/* The same, for a script on another prefix than the session's room (the staff's). */
+void pending_run_on(struct pending *p, const char *room, enum script_id script,
+    const char *const *args, store_reply_fn on_reply);
 
 /*
  * The common start of a reply: 0 if r is an "ok", else -1 after sending

@@ -15,5 +15,5 @@ if q == nil then return err('no_receipt', 'no such receipt') end
 local public = VISIBLE[q.status]
 return {'ok', '{"room":{"id":' .. J(m.id) .. ',"title":' .. J(m.title) .. ',"open":' .. bool(m.open == '1') ..
   '},"text":' .. J(o.text) .. ',"asked_at":' .. string.format('%.0f', o.at) ..
-  ',"status":' .. J(q.status) .. ',"votes":' .. (public and q.votes or 'null') ..
+  ',"status":' .. J(q.status) .. ',"votes":' .. q.votes ..
   ',"id":' .. (public and q.id or 'null') .. q_desk(q) .. '}'}
