@@ -28,7 +28,7 @@ unit() {	# binary label
 	local rc=$?
 	printf '%-40s ' "unit: $2"
 	count_tap "$log"
-	grep -E '^# .*(pairwise recall|cross-language)' "$log" | sed 's/^/  /' || true
+	grep -E '^# (.*(pairwise recall|cross-language)|tags )' "$log" | sed 's/^/  /' || true
 	if grep -qE 'Sanitizer|runtime error' "$log"; then
 		echo "  sanitizer report:"; cat "$log"; failed=$((failed + 1))
 	elif [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
