@@ -145,7 +145,10 @@ fuzz:
 screenshots:
 	cp tests/out/screenshots/viewer-phone.png tests/out/screenshots/moderator-desktop.png \
 	    tests/out/screenshots/presenter-1080p.png tests/out/screenshots/overlay-1080p.png \
-	    tests/out/screenshots/console.png tests/out/screenshots/moderator-signed-in.png docs/screenshots/
+	    tests/out/screenshots/console.png tests/out/screenshots/moderator-signed-in.png \
+	    tests/out/screenshots/answers.png tests/out/screenshots/desk-responder.png \
+	    tests/out/screenshots/report.png tests/out/screenshots/moderator-triage.png \
+	    tests/out/screenshots/viewer-answer-phone.png docs/screenshots/
 
 clean:
 	rm -rf build

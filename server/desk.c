@@ -445,12 +445,41 @@ desk_followup(struct lws *wsi, struct http_conn *hc)
 
 /* ---- GET /api/tags (public) ---- */
 
+/* The catalog, and the departments (for the pages that name them). */
+static void
+on_tag_departments(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	const redisReply *all;
+	struct sbuf b = { 0 };
+	size_t i;
+
+	if (!job_alive(j, r))
+		return;
+	all = store_reply_ok(r) ? store_reply_array(r, DEPARTMENTS_R_DEPARTMENTS) : NULL;
+	sbuf_init(&b, 8192);
+	tags_catalog(&b);
+	b.len--;	/* its closing brace */
+	sbuf_adds(&b, ",\"departments\":[");
+	for (i = 0; all && i < all->elements; i++) {
+		if (all->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		if (i > 0)
+			sbuf_addc(&b, ',');
+		sbuf_add(&b, all->element[i]->str, all->element[i]->len);
+	}
+	sbuf_adds(&b, "]}");
+	job_respond(j, 200, "application/json", b.data, b.len);
+}
+
 void
 desk_tags(struct lws *wsi, struct http_conn *hc)
 {
-	struct sbuf b = { 0 };
+	struct job *j = job_new(wsi, hc);
+	const char *args[DEPARTMENTS_NARGS] = {
+		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
+	};
 
-	sbuf_init(&b, 8192);
-	tags_catalog(&b);
-	respond(wsi, hc, 200, "application/json", b.data, b.len);
+	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
+	job_run(j, SCRIPT_DEPARTMENTS, args, on_tag_departments);
 }

@@ -17,6 +17,7 @@
  *                                read in chunks of 500 ids, with the
  *                                departments' names
  *   GET  /api/tags               no sign-in: the topics and places (tags.h)
+ *                                and the departments, for the pages
  */
 #ifndef SURAK_DESK_H
 #define SURAK_DESK_H

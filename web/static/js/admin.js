@@ -84,6 +84,22 @@ function roomRow(r) {
       el('a', { href: `/m/${r.id}`, target: '_blank', rel: 'noopener', text: t('admin.link_moderator') }),
       el('a', { href: `/p/${r.id}`, target: '_blank', rel: 'noopener', text: t('admin.link_presenter') }),
       el('a', { href: `/api/rooms/${r.id}/qr.svg?download=1`, text: t('admin.qr') }),
+      el('a', { href: `/a/${r.id}`, target: '_blank', rel: 'noopener', text: t('admin.answers') }),
+      el('a', { href: `/report/${r.id}`, target: '_blank', rel: 'noopener', text: t('admin.report') }),
+      el('button', {
+        type: 'button', text: t('admin.recording'),
+        onclick: () => {
+          // The link, and when the recording starts (so answers link to their moment).
+          const url = prompt(t('admin.recording'), r.recording?.url || '');
+          if (url === null) return;
+          if (!url.trim()) { act({ recording: null }, 'admin.saved'); return; }
+          const was = r.recording?.at ? new Date(r.recording.at) : new Date(r.created);
+          const at = prompt(t('admin.recording_at'), `${was.toLocaleDateString('sv')} ${was.toTimeString().slice(0, 5)}`);
+          if (at === null) return;
+          const ms = Date.parse(at.trim().replace(' ', 'T'));
+          act({ recording: url.trim(), ...(Number.isFinite(ms) ? { recording_at: ms } : {}) }, 'admin.saved');
+        },
+      }),
       el('button', {
         type: 'button', text: t(r.open ? 'mod.close_room' : 'mod.open_room'),
         onclick: () => act({ open: !r.open }, r.open ? 'admin.closed_done' : 'admin.opened_done'),

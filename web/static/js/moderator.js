@@ -10,10 +10,12 @@ import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
 import { whoAmI, signInForm, staffBar } from './staff.js';
+import { loadCatalog } from './followup.js';
+import { inTriage, tagFilters, drawGroups, rowExtras, assignDialog, tagsDialog } from './modfollow.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
-const FILTERS = ['pending', 'approved', 'answered', 'rejected', 'flagged', 'all'];
+const FILTERS = ['pending', 'approved', 'answered', 'rejected', 'flagged', 'all', 'triage'];
 let filter = 'pending';
 let current = null;	// id of the selected question
 let editing = null;	// id being edited
@@ -38,11 +40,16 @@ const KEYS = [
   ['b', 'act.ban', () => ban(current)],
   ['x', 'key.select', () => toggleSelect(current)],
   ['A', 'key.bulk_approve', () => bulk('approve')],
+  ['g', 'key.assign', () => current != null && assignDialog([current], run, client.key)],
+  ['G', 'key.bulk_assign', () => bulkAssign()],
+  ['t', 'key.tags', () => tagsDialog(client.questions.get(current), run)],
   ['R', 'key.bulk_reject', () => bulk('reject')],
   ['?', 'key.help', () => toggleHelp()],
 ];
 
-const matches = (x) => filter === 'all' || (filter === 'flagged' ? (x.flags || []).length > 0 : x.status === filter);
+const matches = (x) => filter === 'all' || (filter === 'flagged' ? (x.flags || []).length > 0 :
+  filter === 'triage' ? inTriage(x) : x.status === filter);
+let tagFilter = () => true;
 
 // What the list shows, in order (ids), recomputed only when the questions,
 // the filter or the search changed; everything else works on ids, so rows
@@ -80,11 +87,14 @@ function visible() {
   const term = $('search').value.trim().toLowerCase();
   const qs = [];
   for (const q of client.questions.values()) {
-    if (!matches(q)) continue;
+    if (!matches(q) || !tagFilter(q)) continue;
     if (term && !(String(q.id) === term || (haystack.get(q.id) || '').includes(term))) continue;
     qs.push(q);
   }
-  qs.sort((a, b) => (b.featured - a.featured) || byRank(a, b));
+  // Triage: by topic and place, so that a group stands together.
+  const group = (q) => `${(q.topics || [])[0] || '~'}|${(q.places || []).at(-1) || '~'}`;
+  qs.sort(filter === 'triage' ? (a, b) => group(a).localeCompare(group(b)) || byRank(a, b)
+    : (a, b) => (b.featured - a.featured) || byRank(a, b));
   order = qs.map((q) => q.id);
   orderDirty = false;
   rows.setItems(order);
@@ -130,6 +140,14 @@ function bulk(action) {
   selected.clear();
   for (const id of ids) run({ type: 'moderate', id, action });
   render();
+}
+
+// Shift+G: the selection to one department.
+function bulkAssign() {
+  const ids = [...selected].filter((id) => client.questions.has(id));
+  selected.clear();
+  render();
+  assignDialog(ids, run, client.key);
 }
 
 // M marks a question; M (or Enter) on another merges the marked one into it.
@@ -198,6 +216,9 @@ function actionButtons(q) {
     q.status === 'approved' && b('answer', 'D'),
     (q.status === 'answered' || q.status === 'rejected') && b('reopen', 'O'),
     kbdButton(t('act.edit'), 'E', () => startEdit(q.id)),
+    (q.status === 'approved' || q.status === 'answered') && !q.followup?.answer &&
+      kbdButton(t('act.assign'), 'G', () => assignDialog([q.id], run, client.key)),
+    kbdButton(t('act.tag'), 'T', () => tagsDialog(q, run)),
     kbdButton(t('act.merge'), 'M', () => merge(q.id)),
     kbdButton(t('act.ban'), 'B', () => ban(q.id)));
 }
@@ -346,7 +367,7 @@ function row(q) {
   el('div', { class: 'score' }, box, el('span', { class: 'n', text: q.votes })),
   el('div', { class: 'body' },
     editing === q.id ? editBox(q) : el('p', { class: 'text', text: q.text }),
-    meta, variants(q), history(q)),
+    meta, ...rowExtras(q, client.roomInfo), variants(q), history(q)),
   actionButtons(q));
   li.addEventListener('click', (e) => {
     if (e.target.closest('button, textarea, summary, a, input')) return;
@@ -383,6 +404,7 @@ function countAll() {
   for (const q of client.questions.values()) {
     counts[q.status] = (counts[q.status] || 0) + 1;
     if ((q.flags || []).length) counts.flagged++;
+    if (inTriage(q)) counts.triage++;
     counts.all++;
     counts.received += 1 + (q.dups || 0);
   }
@@ -452,6 +474,13 @@ function draw() {
   if (current != null && rows.indexOf(current) < 0) current = null;
   if (current == null && ids.length && editing == null) current = ids[0];
   $('empty').hidden = ids.length > 0;
+  $('groups').hidden = filter !== 'triage';
+  if (filter === 'triage') {
+    drawGroups(ids.map((id) => client.questions.get(id)), (group) => {
+      for (const id of group) selected.add(id);
+      render();
+    });
+  }
   rows.flush();
 }
 
@@ -480,7 +509,7 @@ function onKey(e) {
     if (e.key === 'Escape') e.target.blur();
     return;
   }
-  if ($('help').open || $('ban').open) return;
+  if ($('help').open || $('ban').open || $('assign').open || $('tags').open) return;
   if (e.key === 'Escape' && merging != null) { merging = null; render(); return; }
   if (e.key === 'Enter' && merging != null) { e.preventDefault(); merge(current); return; }
   if (e.key === '/') { e.preventDefault(); $('search').focus(); return; }
@@ -528,6 +557,8 @@ function start(key) {
   $('search').addEventListener('input', () => { orderDirty = true; render(); });
   $('bulk-approve').addEventListener('click', () => bulk('approve'));
   $('bulk-reject').addEventListener('click', () => bulk('reject'));
+  $('bulk-assign').addEventListener('click', bulkAssign);
+  tagFilter = tagFilters(() => { orderDirty = true; render(); });
   document.addEventListener('keydown', onKey);
   render();
   client.start();
@@ -535,6 +566,7 @@ function start(key) {
 
 async function main() {
   await loadLanguage();
+  await loadCatalog();
   languageSwitch($('lang'), () => { if (client) { $('empty').textContent = t('mod.empty'); render(); } });
   $('help-btn').addEventListener('click', toggleHelp);
   if (!room) {

@@ -6,6 +6,7 @@ import { VList } from './vlist.js';
 import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
+import { outcome, loadCatalog } from './followup.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
@@ -29,7 +30,8 @@ function voteButton(q) {
 // What a row is made of, beyond its votes: a row whose shape is unchanged is
 // patched in place when its votes change (a vote storm touches only numbers).
 function shape(q, withVote) {
-  return [q.text, q.name, q.status, q.featured, q.mine, q.dups > 0, withVote, currentLanguage()].join('\u0001');
+  return [q.text, q.name, q.status, q.featured, q.mine, q.dups > 0, withVote, currentLanguage(),
+    JSON.stringify(q.followup || null)].join('\u0001');
 }
 
 function patchVotes(li, q) {
@@ -52,7 +54,7 @@ function item(q, withVote) {
     q.dups > 0 && el('span', { class: 'by', text: t('asked_by', { n: q.votes }) }));
   return el('li', { class: `q${q.featured ? ' featured' : ''}`, 'data-id': q.id, 'data-shape': shape(q, withVote) },
     withVote && voteButton(q),
-    el('div', { class: 'body' }, el('p', { class: 'text', text: q.text }), meta));
+    el('div', { class: 'body' }, el('p', { class: 'text', text: q.text }), meta, ...outcome(q, client.roomInfo)));
 }
 
 // One render per animation frame, whatever asked for it.
@@ -211,11 +213,24 @@ async function submit(e) {
     const ack = await p;
     notice(ack.duplicate_of ? t('viewer.duplicate')
       : t(ack.status === 'approved' ? 'viewer.sent_open' : 'viewer.sent'));
+    showReceipt(ack.receipt);
   } catch (err) {
     notice(errorText(err), true);
     if (err.code === 'rate_limited' || err.code === 'room_closed') $('text').value = text;
   }
   render();
+}
+
+// The receipt code of the last question asked, with the page that follows it.
+function showReceipt(code) {
+  if (!code) return;
+  const shown = code.replace(/(.{4})(?=.)/g, '$1-');
+  $('receipt').hidden = false;
+  $('receipt').replaceChildren(
+    el('p', { class: 'code', text: t('viewer.receipt', { code: shown }) }),
+    el('p', { class: 'hint', text: t('viewer.receipt_hint') }),
+    el('a', { href: `/q/${code}`, text: `${location.host}/q/${shown}` }));
+  $('receipt').dataset.code = code;
 }
 
 async function main() {
@@ -227,6 +242,7 @@ async function main() {
     client.start();
   }
   await language;
+  await loadCatalog();
   if (!room) {
     $('fatal').hidden = false;
     $('fatal').textContent = t('error.no_room');
@@ -237,7 +253,13 @@ async function main() {
     patch: (li, id) => patchVotes(li, client.questions.get(id)),
   });
   connectionBadge(client, $('conn'));
-  languageSwitch($('lang'), () => { $('empty').textContent = t('viewer.empty'); render(); updateCounter(); });
+  languageSwitch($('lang'), () => {
+    $('empty').textContent = t('viewer.empty');
+    if ($('receipt').dataset.code) showReceipt($('receipt').dataset.code);
+    render();
+    updateCounter();
+  });
+  $('closed-answers').href = `/a/${room}`;
   $('name').value = localStorage.getItem('surak.name') || '';
   $('text').addEventListener('input', () => { updateCounter(); lookSimilar(); });
   $('ask').addEventListener('submit', submit);
@@ -252,6 +274,7 @@ async function main() {
   client.addEventListener('change', render);
   client.addEventListener('queued-ack', (e) => {
     notice(e.detail.duplicate_of ? t('viewer.duplicate') : t('viewer.sent'));
+    showReceipt(e.detail.receipt);
     render();
   });
   client.addEventListener('error', (e) => notice(errorText(e.detail), true));
