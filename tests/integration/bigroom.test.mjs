@@ -158,6 +158,18 @@ test('a room of 50,000 questions loads, pages, exports and merges 8,000 variants
   assert.equal(csv.split('\r\n').length - 2, QUESTIONS);
   scriptCalls();
 
+  // The desk's readers of a whole room: the public answers and the report.
+  const answers = await (await fetch(`${hub.url}/api/rooms/${ROOM}/answers`)).json();
+  assert.equal(answers.questions.length, Number(redis.cli('ZCARD', `${P}:rank:approved`)) +
+    Number(redis.cli('ZCARD', `${P}:rank:answered`)));
+  calls = scriptCalls();
+  assert.ok(calls.n >= QUESTIONS / 500, `the answers were read in chunks (${calls.n} calls)`);
+  figures.push(['public answers', calls]);
+  const report = await (await fetch(`${hub.url}/api/rooms/${ROOM}/report.json`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  assert.equal(report.counts.questions + report.counts.merged, QUESTIONS);
+  calls = scriptCalls();
+  figures.push(['report', calls]);
+
   const worst = figures.reduce((a, f) => (f[1].ms > a[1].ms ? f : a));
   const ms = (c) => (c.over1 ? `${c.ms.toFixed(1)} ms` : 'under 1 ms');
   console.log(`big room: 50,000 questions, 8,000 variants: longest script call ${ms(worst[1])} (${worst[0]}); ` +

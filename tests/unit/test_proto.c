@@ -176,7 +176,9 @@ writing(void **state)
 	struct sbuf b = { 0 };
 	json_t *q = json_loads("{\"id\":3,\"text\":\"Q \\\"x\\\"\",\"name\":null,\"status\":\"approved\","
 	    "\"featured\":false,\"votes\":2,\"dups\":1,\"score\":2,\"created\":1,\"updated\":2,"
-	    "\"author\":\"u1\",\"flags\":[],\"variants\":[],\"nvariants\":0}", 0, NULL);
+	    "\"author\":\"u1\",\"flags\":[],\"variants\":[],\"nvariants\":0,\"answered_at\":null,"
+	    "\"followup\":{\"state\":\"assigned\",\"department\":\"roads\",\"due\":\"2026-12-10\",\"answer\":null},"
+	    "\"topics\":[\"roads\"],\"places\":[],\"source\":\"web\"}", 0, NULL);
 
 	(void)state;
 	sbuf_init(&b, 64);
@@ -186,7 +188,10 @@ writing(void **state)
 	sbuf_reset(&b);
 	proto_write_question(&b, q, VIEW_PUBLIC, 1, 0);
 	assert_string_equal(b.data, "{\"id\":3,\"text\":\"Q \\\"x\\\"\",\"name\":null,\"status\":\"approved\","
-	    "\"featured\":false,\"votes\":2,\"dups\":1,\"score\":2,\"created\":1,\"updated\":2,\"mine\":true}");
+	    "\"featured\":false,\"votes\":2,\"dups\":1,\"score\":2,\"created\":1,\"updated\":2,"
+	    "\"answered_at\":null,\"followup\":{\"state\":\"assigned\",\"department\":\"roads\","
+	    "\"due\":\"2026-12-10\",\"answer\":null},\"topics\":[\"roads\"],\"places\":[],\"source\":\"web\","
+	    "\"mine\":true}");
 	sbuf_reset(&b);
 	proto_write_question(&b, q, VIEW_FULL, 0, 0);
 	assert_non_null(strstr(b.data, "\"author\":\"u1\""));

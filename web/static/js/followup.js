@@ -85,7 +85,7 @@ export function outcome(q, room) {
   const parts = [];
   if (q.status === 'answered') {
     parts.push(el('p', { class: 'outcome air' },
-      el('span', { class: 'chip answered', text: t('desk.on_air') }),
+      el('span', { class: 'chip aired', text: t('desk.on_air') }),
       q.answered_at && ` ${formatTime(q.answered_at)} `, recordingLink(room, q)));
   }
   if (f && f.answer) {
