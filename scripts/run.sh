@@ -80,9 +80,12 @@ Surak is running: http://localhost:$port   (Redis: $REDIS_URL, log: var/surak.lo
   Moderator   http://localhost:$port/m/demo#key=$(key moderator_key)
   Presenter   http://localhost:$port/p/demo#key=$(key presenter_key)
   Overlay     http://localhost:$port/o/demo#key=$(key presenter_key)
+  Answers     http://localhost:$port/a/demo   (the public record, after the broadcast)
+  Report      http://localhost:$port/report/demo#key=$(key moderator_key)
 
   Console     http://localhost:$port/admin   login admin, password $(cat var/admin-password)
-              (rooms, staff accounts, departments; moderators sign in at /m/ROOM)
+              (rooms, staff accounts, departments; moderators sign in at /m/ROOM,
+              departments' responders at /desk)
 
   Admin token $SURAK_ADMIN_TOKEN
   New room    curl -X POST -H 'Authorization: Bearer $SURAK_ADMIN_TOKEN' \\

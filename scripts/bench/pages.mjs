@@ -12,9 +12,12 @@
 //   viewer (390x844, CPU throttled 4x, 1.6 Mbit/s down, 750 kbit/s up,
 //     150 ms round trip): a room of 2,000 approved questions, from the
 //     navigation to its first questions on screen; long tasks during the
-//     vote storm.
+//     vote storm;
+//   answers (/a/ROOM, the same phone): the public record of that room, from
+//     the navigation to its first rows and to all 2,000 built; a filter
+//     change and a search keystroke (main-thread time, the CPU throttled).
 //
-//   SIZES=500,2000,20000 MOVES=20 VOTE_RATE=1000
+//   SIZES=500,2000,20000 MOVES=20 VOTE_RATE=1000 PAGES=moderator,viewer,answers
 import { Redis, startHub, benchRoom, load, procsFor } from './lib.mjs';
 import { launch } from '../../tests/lib/browser.mjs';
 
@@ -22,6 +25,7 @@ const SIZES = (process.env.SIZES || '500,2000,20000').split(',').map(Number).fil
 const MOVES = Number(process.env.MOVES || 20);
 const VOTE_RATE = Number(process.env.VOTE_RATE || 1000);
 const PENDING = (n) => Math.min(n < 1000 ? n - 20 : 2000, n);
+const PAGES = (process.env.PAGES || 'moderator,viewer,answers').split(',');
 const PHONE_NET = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
 
 const ms = (s) => (s * 1000).toFixed(1);
@@ -113,18 +117,36 @@ async function viewer(browser, hub, room, n) {
   await page.context().close();
 }
 
+async function answers(browser, hub, room, n) {
+  const { page, cdp, t0 } = await newPage(browser, `${hub.url}/a/${room.id}`, { width: 390, height: 844 },
+    { cpu: 4, net: PHONE_NET });
+  await cdp.send('Performance.enable');
+  await page.locator('#list > li').first().waitFor({ timeout: 120000 });
+  const first = (Date.now() - t0) / 1000;
+  const rows = await page.locator('#list > li').count();
+  const filters = [], keys = [];
+  for (const v of ['roads', '', 'water', '']) filters.push(await measure(page, cdp, () => page.selectOption('#topic', v).catch(() => {})));
+  await page.locator('#search').focus();
+  for (const ch of 'номер 1') keys.push(await measure(page, cdp, () => page.keyboard.type(ch)));
+  console.log(`pages answers questions=${n} cpu=4x net=1.6Mbit/s,150ms all_rows_after=${first.toFixed(2)}s rows=${rows} ` +
+    `filter_median=${ms(median(filters))}ms filter_max=${ms(Math.max(...filters))}ms ` +
+    `search_key_median=${ms(median(keys))}ms search_key_max=${ms(Math.max(...keys))}ms`);
+  await page.context().close();
+}
+
 const redis = await Redis.start();
 const hub = await startHub(redis, 1);
 const browser = await launch();
 try {
-  for (const n of SIZES) {
+  for (const n of PAGES.includes('moderator') ? SIZES : []) {
     const t = Date.now();
     const room = await benchRoom(hub, `mod${n}`, n, n - PENDING(n));
     console.log(`# pages: room of ${n} filled in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await moderator(browser, hub, room, n);
   }
   const room = await benchRoom(hub, 'view2000', 2000, 2000);
-  await viewer(browser, hub, room, 2000);
+  if (PAGES.includes('viewer')) await viewer(browser, hub, room, 2000);
+  if (PAGES.includes('answers')) await answers(browser, hub, room, 2000);
 } finally {
   await browser.close();
   await hub.stop();
