@@ -13,7 +13,7 @@
 CC ?= gcc
 SANITIZER ?=
 
-PKGS := libwebsockets hiredis jansson libutf8proc libuv libcrypto libqrencode libsodium
+PKGS := libwebsockets hiredis jansson libutf8proc libuv libcrypto libqrencode libsodium zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

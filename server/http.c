@@ -53,7 +53,7 @@ page_file(const char *path)
 	static const struct { const char *prefix, *file; } pages[] = {
 		{ "/r/", "viewer.html" }, { "/m/", "moderator.html" },
 		{ "/p/", "presenter.html" }, { "/o/", "overlay.html" },
-		{ "/a/", "answers.html" }, { "/report/", "report.html" },
+		{ "/a/", "answers.html" }, { "/report/", "report.html" }, { "/op/", "op.html" },
 	};
 	static const struct { const char *path, *file; } fixed[] = {
 		{ "/", "index.html" }, { "/admin", "admin.html" }, { "/desk", "desk.html" },
@@ -267,6 +267,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		httpio_reset(hc);
 		hc->started = now_ms();
 		snprintf(hc->path, sizeof(hc->path), "%s", (const char *)in);
+		{
+			char ae[256];
+
+			hc->accepts_gzip = lws_hdr_copy(wsi, ae, sizeof(ae), WSI_TOKEN_HTTP_ACCEPT_ENCODING) > 0 &&
+			    strstr(ae, "gzip") != NULL;
+		}
 		if (route(wsi, hc) < 0)
 			return -1;
 		return 0;

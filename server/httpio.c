@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "store.h"
 #include "util.h"
@@ -49,10 +50,50 @@ httpio_security_headers(struct lws *wsi, const char *path, unsigned char **p, un
 	return 0;
 }
 
+/*
+ * A JSON body of some size is sent gzipped to a client that accepts it
+ * (the answers page of 2,000 questions is about 700 KB as JSON, 90 KB
+ * gzipped: seconds on a phone's 1.6 Mbit/s). Level 1: about 5 ms for
+ * 700 KB on the loop. Bodies over GZIP_MAX go as they are, so that a giant
+ * export never holds the loop for long.
+ */
+#define GZIP_MIN 2048
+#define GZIP_MAX (8u << 20)
+
+static int
+gzip_body(char **body, size_t *len)
+{
+	z_stream z;
+	size_t cap = compressBound((uLong)*len) + 32;
+	unsigned char *out = xmalloc(cap);
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(out);
+		return -1;
+	}
+	z.next_in = (unsigned char *)*body;
+	z.avail_in = (uInt)*len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return -1;
+	}
+	free(*body);
+	*body = (char *)out;
+	*len = z.total_out;
+	deflateEnd(&z);
+	return 0;
+}
+
 void
 respond(struct lws *wsi, struct http_conn *hc, int status, const char *ctype, char *body,
     size_t len)
 {
+	hc->gzipped = hc->accepts_gzip && body && len >= GZIP_MIN && len <= GZIP_MAX &&
+	    strncmp(ctype, "application/json", 16) == 0 && gzip_body(&body, &len) == 0;
 	free(hc->resp);
 	hc->status = status;
 	hc->ctype = ctype;
@@ -133,6 +174,8 @@ httpio_write(struct lws *wsi, struct http_conn *hc)
 		    hc->resp_len, &p, end) ||
 		    httpio_security_headers(wsi, hc->path, &p, end) ||
 		    httpio_header(wsi, "cache-control:", "no-store", &p, end) ||
+		    httpio_header(wsi, "vary:", "accept-encoding", &p, end) ||
+		    (hc->gzipped && httpio_header(wsi, "content-encoding:", "gzip", &p, end)) ||
 		    (hc->disposition[0] &&
 		    httpio_header(wsi, "content-disposition:", hc->disposition, &p, end)) ||
 		    (hc->set_cookie[0] && httpio_header(wsi, "set-cookie:", hc->set_cookie, &p, end)) ||

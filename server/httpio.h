@@ -40,6 +40,8 @@ struct http_conn {
 	void (*on_body)(struct lws *wsi, struct http_conn *hc);	/* runs once the body is complete */
 	char arg[64];		/* what the route matched (a login, a room id) */
 	uint64_t started;	/* when the request's headers were complete */
+	int accepts_gzip;	/* the request's Accept-Encoding has gzip */
+	int gzipped;		/* the response body is gzipped */
 };
 
 /* A request awaiting Redis. `state` is the handler's, freed by free_state (which should wipe secrets). */

@@ -14,7 +14,8 @@
 //     navigation to its first questions on screen; long tasks during the
 //     vote storm;
 //   answers (/a/ROOM, the same phone): the public record of that room, from
-//     the navigation to its first rows and to all 2,000 built; a filter
+//     the navigation to its first rows and to all 2,000 built, the bytes of
+//     the answers sent and as JSON; a filter
 //     change and a search keystroke (main-thread time, the CPU throttled).
 //
 //   SIZES=500,2000,20000 MOVES=20 VOTE_RATE=1000 PAGES=moderator,viewer,answers
@@ -123,12 +124,17 @@ async function answers(browser, hub, room, n) {
   await cdp.send('Performance.enable');
   await page.locator('#list > li').first().waitFor({ timeout: 120000 });
   const first = (Date.now() - t0) / 1000;
+  await page.waitForFunction((n) => document.querySelectorAll('#list > li').length >= n, n, { timeout: 120000, polling: 50 });
+  const all = (Date.now() - t0) / 1000;
   const rows = await page.locator('#list > li').count();
+  const bytes = await page.evaluate((id) => performance.getEntriesByType('resource')
+    .filter((e) => e.name.includes(`/api/rooms/${id}/answers`)).map((e) => `${e.transferSize}/${e.decodedBodySize}`).join(), room.id);
   const filters = [], keys = [];
   for (const v of ['roads', '', 'water', '']) filters.push(await measure(page, cdp, () => page.selectOption('#topic', v).catch(() => {})));
   await page.locator('#search').focus();
   for (const ch of 'номер 1') keys.push(await measure(page, cdp, () => page.keyboard.type(ch)));
-  console.log(`pages answers questions=${n} cpu=4x net=1.6Mbit/s,150ms all_rows_after=${first.toFixed(2)}s rows=${rows} ` +
+  console.log(`pages answers questions=${n} cpu=4x net=1.6Mbit/s,150ms first_rows_after=${first.toFixed(2)}s all_rows_after=${all.toFixed(2)}s rows=${rows} ` +
+    `answers_bytes_sent/json=${bytes} ` +
     `filter_median=${ms(median(filters))}ms filter_max=${ms(Math.max(...filters))}ms ` +
     `search_key_median=${ms(median(keys))}ms search_key_max=${ms(Math.max(...keys))}ms`);
   await page.context().close();

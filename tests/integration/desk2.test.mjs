@@ -189,6 +189,11 @@ test('answers: public questions only with their follow-up and the departments\' 
   assert.equal((await mod.cmd({ type: 'room', open: false })).type, 'ack');
   const late = await viewer.cmd({ type: 'ask', text: 'Поздний вопрос' });
   assert.equal(late.code, 'room_closed');
+  const zipped = await get(hub, `/api/rooms/${room.id}/answers`, { 'Accept-Encoding': 'gzip' });
+  assert.equal(zipped.headers.get('content-encoding'), 'gzip', 'a JSON body of some size goes gzipped');
+  const plain = await get(hub, `/api/rooms/${room.id}/answers`, { 'Accept-Encoding': 'identity' });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.deepEqual(await zipped.json(), await plain.json());
   const all = await (await get(hub, `/api/rooms/${room.id}/answers`)).json();
   assert.equal(all.room.open, false);
   const ids = all.questions.map((q) => q.id);

@@ -42,18 +42,52 @@ function fillFilters() {
   if (!$('search').value && params.get('q')) $('search').value = params.get('q');
 }
 
+function row(q) {
+  return el('li', { class: 'q', 'data-id': q.id }, el('div', { class: 'body' },
+    el('p', { class: 'text', text: q.text }),
+    el('div', { class: 'meta' }, el('span', { text: `#${q.id}` }), q.name && el('span', { text: q.name }),
+      el('span', { text: t('votes', { n: q.votes }) }), ...tagChips(q)),
+    ...outcome(q, data.room)));
+}
+
+// The rows are built a slice at a time: the first at once, the rest between
+// frames, so that a phone shows the top of the list before it has built the
+// whole of it (and stays responsive meanwhile). Printing builds the rest first.
+let built = 0;
+let building = 0;
+function buildSome(count) {
+  const frag = document.createDocumentFragment();
+  const end = Math.min(rows.length, built + count);
+  for (; built < end; built++) {
+    const r = rows[built];
+    r.li = row(r.q);
+    r.li.hidden = !shows(r);
+    frag.append(r.li);
+  }
+  $('list').append(frag);
+}
+
 function build() {
-  const list = $('list');
   rows = data.questions.map((q) => ({
-    q,
-    hay: [q.text, q.name || '', q.followup?.answer?.text || ''].join('\n').toLowerCase(),
-    li: el('li', { class: 'q', 'data-id': q.id }, el('div', { class: 'body' },
-      el('p', { class: 'text', text: q.text }),
-      el('div', { class: 'meta' }, el('span', { text: `#${q.id}` }), q.name && el('span', { text: q.name }),
-        el('span', { text: t('votes', { n: q.votes }) }), ...tagChips(q)),
-      ...outcome(q, data.room))),
+    q, li: null, hay: [q.text, q.name || '', q.followup?.answer?.text || ''].join('\n').toLowerCase(),
   }));
-  list.replaceChildren(...rows.map((r) => r.li));
+  $('list').replaceChildren();
+  built = 0;
+  const token = ++building;
+  buildSome(30);
+  const more = () => {
+    if (token !== building || built >= rows.length) return;
+    buildSome(150);
+    setTimeout(more, 0);
+  };
+  setTimeout(more, 0);
+}
+
+let wanted = {};
+function shows(r) {
+  const { topic, place, oc, term } = wanted;
+  return (!topic || (r.q.topics || []).includes(topic)) && (!place || (r.q.places || []).includes(place)) &&
+    (oc === 'all' || outcomeOf[oc](r.q)) && (!term || r.hay.includes(term));
 }
 
 function filter() {
@@ -61,11 +95,11 @@ function filter() {
   const place = $('place').value;
   const oc = $('outcome').value;
   const term = $('search').value.trim().toLowerCase();
+  wanted = { topic, place, oc, term };
   let n = 0;
   for (const r of rows) {
-    const show = (!topic || (r.q.topics || []).includes(topic)) && (!place || (r.q.places || []).includes(place)) &&
-      (oc === 'all' || outcomeOf[oc](r.q)) && (!term || r.hay.includes(term));
-    r.li.hidden = !show;
+    const show = shows(r);
+    if (r.li) r.li.hidden = !show;
     if (show) n++;
   }
   $('count').textContent = t('answers.count', { n });
@@ -89,21 +123,23 @@ function draw() {
     assigned: qs.filter(outcomeOf.assigned).length, late: qs.filter(outcomeOf.overdue).length,
   });
   fillFilters();
-  build();
   filter();
+  build();
 }
 
 async function main() {
-  await loadLanguage();
-  await loadCatalog();
+  // The strings, the catalog and the answers are fetched at once: on a
+  // phone's link each round trip saved is a list on screen sooner.
+  const answers = room ? fetch(`/api/rooms/${room}/answers`).catch(() => null) : null;
+  await Promise.all([loadLanguage(), loadCatalog()]);
   if (!room) {
     $('fatal').textContent = t('error.no_room');
     $('fatal').hidden = false;
     return;
   }
   try {
-    const r = await fetch(`/api/rooms/${room}/answers`);
-    if (!r.ok) throw Object.assign(new Error(), { code: r.status === 404 ? 'no_room' : 'unavailable' });
+    const r = await answers;
+    if (!r || !r.ok) throw Object.assign(new Error(), { code: r && r.status === 404 ? 'no_room' : 'unavailable' });
     data = await r.json();
   } catch (err) {
     $('fatal').textContent = t(`error.${err.code || 'unavailable'}`);
@@ -117,6 +153,7 @@ async function main() {
   for (const id of ['topic', 'place', 'outcome']) $(id).addEventListener('change', filter);
   $('search').addEventListener('input', filter);
   $('print').addEventListener('click', () => window.print());
+  window.addEventListener('beforeprint', () => buildSome(rows.length));
   draw();
 }
 
