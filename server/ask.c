@@ -5,6 +5,7 @@
  */
 #include "ask.h"
 
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,10 @@ struct ask {
 	int tries;
 	char *topics, *places;		/* its tags (tags.h), comma-separated ids */
 	char receipt[RECEIPT_LEN + 1];	/* the code its asker follows it by */
+	/* Who asked: the viewer; or, taken by an operator, the caller (source "phone"). */
+	char client[PROTO_ID_LEN + 48];
+	const char *source;
+	char caller[PROTO_PHONE_LEN + 1];
 };
 
 static void ask_lookup(struct pending *p);
@@ -276,7 +281,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 	struct ask *a = p->state;
 	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "", maybe[24] = "";
 	const char *args[ASK_NARGS] = {
-		[ASK_CLIENT] = s->m.client, [ASK_RID] = p->rid,
+		[ASK_CLIENT] = a->client, [ASK_RID] = p->rid,
 		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
 		[ASK_LIMIT] = limit, [ASK_WINDOW] = WINDOW_MS,
 		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
@@ -284,8 +289,8 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
 		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
-		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = "web",
-		[ASK_RECEIPT] = a->receipt,
+		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = a->source,
+		[ASK_RECEIPT] = a->receipt, [ASK_CALLER] = a->caller,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
@@ -362,13 +367,50 @@ ask_lookup(struct pending *p)
 	struct ask *a = p->state;
 	const char *args[CANDIDATES_NARGS] = {
 		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->bands,
-		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = p->s->m.client,
+		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = a->client,
 		/* asks are limited by the ask script, not here */
 		[CANDIDATES_LIMIT] = "0", [CANDIDATES_WINDOW] = "0",
 		[CANDIDATES_IP] = "", [CANDIDATES_IP_LIMIT] = "0",
 	};
 
 	pending_run(p, SCRIPT_CANDIDATES, args, on_candidates);
+}
+
+/*
+ * A call an operator takes: the caller is the asker. The same number is
+ * the same asker (its limits, "asked by"); without a number each call is
+ * its own. The public reads the caller's initial, never the name or number.
+ */
+static void
+ask_by_phone(struct ask *a, const char *room, const struct cmd *c)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char seed[PROTO_ID_LEN + PROTO_PHONE_LEN + 2];
+	size_t i, n;
+
+	a->source = "phone";
+	snprintf(a->caller, sizeof(a->caller), "%s", c->phone);
+	if (c->phone[0]) {
+		snprintf(seed, sizeof(seed), "%s:%s", room, c->phone);
+		SHA256((const unsigned char *)seed, strlen(seed), md);
+		memcpy(a->client, "phone-", 6);
+		for (i = 0; i < 12; i++)
+			snprintf(a->client + 6 + 2 * i, 3, "%02x", md[i]);
+	} else {
+		snprintf(a->client, sizeof(a->client), "call-%s", a->receipt);
+	}
+	free(a->pname);
+	a->pname = xstrdup("");
+	if (a->name[0]) {
+		/* The first character (UTF-8) and a dot. */
+		n = 1;
+		while (a->name[n] && ((unsigned char)a->name[n] & 0xC0) == 0x80)
+			n++;
+		free(a->pname);
+		a->pname = xmalloc(n + 2);
+		memcpy(a->pname, a->name, n);
+		memcpy(a->pname + n, ".", 2);
+	}
 }
 
 void
@@ -386,6 +428,10 @@ cmd_ask(struct session *s, const struct cmd *c)
 		session_error(s, c->rid, "internal_error", "no receipt could be made", 0);
 		return;
 	}
+	a->source = "web";
+	snprintf(a->client, sizeof(a->client), "%s", s->m.client);
+	if (s->m.role == ROLE_OPERATOR)
+		ask_by_phone(a, s->room_id, c);
 	ask_lookup(p);
 }
 

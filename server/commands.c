@@ -48,7 +48,7 @@ static const struct {
 	handler_fn run;
 	const char *refused;
 } commands[CMD_COUNT] = {
-	[CMD_ASK] = { ROLE_BIT(ROLE_VIEWER), cmd_ask, "only viewers ask and vote" },
+	[CMD_ASK] = { ROLE_BIT(ROLE_VIEWER) | ROLE_BIT(ROLE_OPERATOR), cmd_ask, "only viewers and operators ask" },
 	[CMD_VOTE] = { ROLE_BIT(ROLE_VIEWER), cmd_vote, "only viewers ask and vote" },
 	[CMD_UNVOTE] = { ROLE_BIT(ROLE_VIEWER), cmd_vote, "only viewers ask and vote" },
 	[CMD_SIMILAR] = { ROLE_BIT(ROLE_VIEWER), cmd_similar, "only viewers ask and vote" },

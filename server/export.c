@@ -74,7 +74,8 @@ static void
 csv_head(struct sbuf *b)
 {
 	sbuf_adds(b, "id,status,featured,votes,duplicates,score,text,name,author,flags,"
-	    "created,updated,merged_into,original_text,variants\r\n");
+	    "created,updated,merged_into,original_text,variants,source,caller_phone,topics,places,"
+	    "department,due,answered_at,written_answer,answered_in_writing_at\r\n");
 }
 
 /* Joins the strings of an array (or the "text" of its objects) with sep. */
@@ -124,6 +125,31 @@ csv_row(struct sbuf *b, const json_t *q)
 	csv_field(b, json_string_value(json_object_get(q, "original_text")));
 	sbuf_addc(b, ',');
 	csv_join(b, json_object_get(q, "variants"), "text", '\n');
+	/* The desk's: where it came from, its tags, its follow-up. */
+	sbuf_addc(b, ',');
+	csv_field(b, json_string_value(json_object_get(q, "source")));
+	sbuf_addc(b, ',');
+	csv_field(b, json_string_value(json_object_get(q, "caller_phone")));
+	sbuf_addc(b, ',');
+	csv_join(b, json_object_get(q, "topics"), NULL, ' ');
+	sbuf_addc(b, ',');
+	csv_join(b, json_object_get(q, "places"), NULL, ' ');
+	{
+		const json_t *f = json_object_get(q, "followup"), *ans = json_object_get(f, "answer");
+
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(f, "department")));
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(f, "due")));
+		sbuf_addc(b, ',');
+		if (json_is_integer(json_object_get(q, "answered_at")))
+			csv_time(b, json_integer_value(json_object_get(q, "answered_at")));
+		sbuf_addc(b, ',');
+		csv_field(b, json_string_value(json_object_get(ans, "text")));
+		sbuf_addc(b, ',');
+		if (json_is_integer(json_object_get(ans, "at")))
+			csv_time(b, json_integer_value(json_object_get(ans, "at")));
+	}
 	sbuf_adds(b, "\r\n");
 }
 

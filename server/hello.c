@@ -321,9 +321,10 @@ on_staff_session(void *arg, redisReply *r)
 		hello_fail(s, "internal_error", "malformed reply from Redis", 1011);
 		return;
 	}
-	/* Moderators and admins moderate; presenters present too. */
+	/* Moderators and admins take any role; presenters present, operators take calls. */
 	may = SR_BIT(SR_ADMIN) | SR_BIT(SR_MODERATOR) |
-	    (s->m.role == ROLE_PRESENTER ? SR_BIT(SR_PRESENTER) : 0);
+	    (s->m.role == ROLE_PRESENTER ? SR_BIT(SR_PRESENTER) : 0) |
+	    (s->m.role == ROLE_OPERATOR ? SR_BIT(SR_OPERATOR) : 0);
 	if (!(st.roles & may)) {
 		pending_done(p);
 		hello_fail(s, "not_allowed", "your account does not have this role", 1008);

@@ -34,7 +34,7 @@ stats_msg(const struct room *rm)
 static void
 local_staff(const struct room *rm, struct sbuf *b)
 {
-	const enum role roles[] = { ROLE_MODERATOR, ROLE_PRESENTER };
+	const enum role roles[] = { ROLE_MODERATOR, ROLE_PRESENTER, ROLE_OPERATOR };
 	const struct member *m, *o;
 	size_t i, n = 0;
 

@@ -180,6 +180,37 @@ get_bool(json_t *o, const char *field, int *out, struct proto_error *e)
  * Cleans user text into *out. Returns 0, or -1 with `empty` or `too_long`
  * (or bad_request for a missing required field).
  */
+/*
+ * An ask's "phone" (an operator's caller): digits with spaces, dashes,
+ * dots and brackets between them and an optional leading +, kept as the
+ * digits (and the +); 5 to PROTO_PHONE_LEN of them.
+ */
+static int
+get_phone(json_t *o, struct cmd *c, struct proto_error *e)
+{
+	const char *s;
+	size_t n, i, k = 0;
+	int r = get_str(o, "phone", 1, &s, &n, e);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (k == PROTO_PHONE_LEN)
+				return fail(e, "bad_request", "'phone' is too long");
+			c->phone[k++] = s[i];
+		} else if (s[i] == '+' && k == 0) {
+			c->phone[k++] = '+';
+		} else if (!strchr(" -.()", s[i])) {
+			return fail(e, "bad_request", "'phone' holds digits, spaces, dashes and brackets");
+		}
+	}
+	c->phone[k] = '\0';
+	if (k - (c->phone[0] == '+') < 5)
+		return fail(e, "bad_request", "'phone' is too short");
+	return 0;
+}
+
 static int
 get_text(json_t *o, const char *field, int required, size_t max, char **out,
     struct proto_error *e)
@@ -488,6 +519,8 @@ proto_parse(const char *data, size_t len, struct cmd *c, struct proto_error *e)
 		r = get_text(o, "text", 1, PROTO_MAX_TEXT, &c->text, e);
 		if (r == 0)
 			r = get_text(o, "name", 0, PROTO_MAX_NAME, &c->name, e);
+		if (r == 0)
+			r = get_phone(o, c, e);
 		break;
 	case CMD_SIMILAR:
 		r = get_text(o, "text", 1, PROTO_MAX_TEXT, &c->text, e);

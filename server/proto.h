@@ -46,6 +46,8 @@ enum action {
 	ACT_COUNT
 };
 
+#define PROTO_PHONE_LEN 20
+
 struct cmd {
 	enum cmd_type type;
 	char rid[PROTO_MAX_RID * 4 + 1];	/* empty for hello */
@@ -76,6 +78,7 @@ struct cmd {
 	char department[PROTO_DEPT_LEN + 1];	/* assign */
 	char due[11];			/* assign: YYYY-MM-DD */
 	char *topics, *places;		/* tag: comma-separated ids (owned) */
+	char phone[PROTO_PHONE_LEN + 1];	/* ask by an operator: the caller's number, digits (and a leading +) */
 	int open;		/* room: -1 unset, else 0/1 */
 	int rotate_mod, rotate_pres;	/* rotate_keys: which keys */
 	int moderation;

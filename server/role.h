@@ -15,7 +15,8 @@ enum view { VIEW_FULL, VIEW_PUBLIC };
 #define ROLES(X) \
 	X(VIEWER,    "viewer",    VIEW_PUBLIC) \
 	X(MODERATOR, "moderator", VIEW_FULL) \
-	X(PRESENTER, "presenter", VIEW_PUBLIC)
+	X(PRESENTER, "presenter", VIEW_PUBLIC) \
+	X(OPERATOR,  "operator",  VIEW_PUBLIC)
 
 enum role {
 #define ROLE_ENUM(id, name, view) ROLE_##id,

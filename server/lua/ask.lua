@@ -31,9 +31,11 @@
 -- `receipt` code (made by the hub, which has filed it under this room in
 -- the deployment's index first): rc maps it to the question and the
 -- asker's own words, for /api/receipts/CODE, and the ack carries it. The
--- asks of each minute are counted (apm) for the report.
+-- asks of each minute are counted (apm) for the report. A question an
+-- operator took by phone carries the `caller`'s number, for staff only
+-- (cphone; on a variant, its "phone").
 -- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt caller
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -72,7 +74,8 @@ if q then
   local qk = key('q', id)
   local vflags = screen ~= '' and (',"flags":' .. flags_json({flags = screen})) or ''
   redis.call('RPUSH', key('q', id, 'var'), '{"text":' .. J(text) .. ',"name":' .. J(name ~= '' and name) ..
-    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. vflags .. '}')
+    ',"created":' .. NOW .. ',"author":' .. J(handle) .. ',"similarity":' .. (tonumber(sim) or 1) .. vflags ..
+    (A.caller ~= '' and (',"phone":' .. J(A.caller)) or '') .. '}')
   redis.call('RPUSH', key('q', id, 'varc'), variant_meta(client, fp, nd, bands, screen, masked, pname))
   if q.author ~= client then
     own = own_json(text, masked, name, pname, NOW)
@@ -96,7 +99,7 @@ else
     score = '1', created = NOW, updated = NOW, author = client, ah = handle, fp = fp,
     fps = fp, flags = screen, masked = masked, pname = pname, nvar = '0', nd = nd, bands = bands,
     like = like or '', ag = ip, sugg = A.suggest ~= '' and live_status(A.suggest) or '', past = A.past,
-    topics = A.topics, places = A.places, source = A.source}
+    topics = A.topics, places = A.places, source = A.source, cphone = A.caller}
   local flat = {}
   for k, v in pairs(q) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   redis.call('HSET', key('q', id), unpack(flat))

@@ -189,6 +189,7 @@ local function q_full(q, featured, vfrom, vcount)
   if q.into and q.into ~= '' then s = s .. ',"merged_into":' .. q.into end
   if q.split_from and q.split_from ~= '' then s = s .. ',"split_from":' .. q.split_from end
   if q.orig and q.orig ~= '' then s = s .. ',"original_text":' .. J(q.orig) end
+  if q.cphone and q.cphone ~= '' then s = s .. ',"caller_phone":' .. J(q.cphone) end
   local held = redis.call('SCARD', key('q', q.id, 'held'))
   if held > 0 then s = s .. ',"held_votes":' .. held end
   return s .. '}'

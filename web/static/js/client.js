@@ -17,7 +17,7 @@ export { clientId };
 const STORE = window.sessionStorage;
 
 export function roomFromPath() {
-  const m = location.pathname.match(/^\/(?:[rmpoa]|report)\/([a-z0-9][a-z0-9-]{0,63})$/);
+  const m = location.pathname.match(/^\/(?:[rmpoa]|op|report)\/([a-z0-9][a-z0-9-]{0,63})$/);
   return m ? m[1] : null;
 }
 

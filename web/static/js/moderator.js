@@ -275,7 +275,7 @@ function variants(q) {
   },
   el('summary', { text: t('mod.variants', { n: total }) }),
   el('ul', { class: 'variants' }, vs.map((v) => el('li', {},
-    v.text, v.name && ` — ${v.name}`,
+    v.text, v.name && ` — ${v.name}`, v.phone && ` · ${v.phone}`,
     typeof v.similarity === 'number' && v.similarity < 1 &&
       el('span', { class: 'chip', text: t('mod.similarity', { p: Math.round(v.similarity * 100) }) }),
     el('button', { type: 'button', onclick: () => run({ type: 'moderate', id: q.id, action: 'split', variant: v.i }) },

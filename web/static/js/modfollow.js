@@ -12,6 +12,9 @@ import { getCatalog, tagName, tagChips, outcome } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
 
+const SOURCES = ['web', 'telegram', 'phone'];
+const ICONS = { web: '🌐', telegram: '✈', phone: '☎' };
+
 // In triage: public, not answered on air, nobody's yet.
 export const inTriage = (q) => q.status === 'approved' && !q.followup;
 
@@ -26,12 +29,19 @@ export function tagFilters(onChange) {
       ...cat.places.map((x) => el('option', { value: x.id, text: (x.parent ? '· ' : '') + tagName('places', x.id) })));
     [$('f-topic').value, $('f-place').value] = keep;
   };
+  const sources = () => {
+    const keep = $('f-source').value;
+    $('f-source').replaceChildren(el('option', { value: '', text: t('mod.any_source') }),
+      ...SOURCES.map((x) => el('option', { value: x, text: `${ICONS[x]} ${t(`source.${x}`)}` })));
+    $('f-source').value = keep;
+  };
   fill();
-  $('f-topic').addEventListener('change', onChange);
-  $('f-place').addEventListener('change', onChange);
-  document.addEventListener('surak:lang', fill);
+  sources();
+  for (const id of ['f-topic', 'f-place', 'f-source']) $(id).addEventListener('change', onChange);
+  document.addEventListener('surak:lang', () => { fill(); sources(); });
   return (q) => (!$('f-topic').value || (q.topics || []).includes($('f-topic').value)) &&
-    (!$('f-place').value || (q.places || []).includes($('f-place').value));
+    (!$('f-place').value || (q.places || []).includes($('f-place').value)) &&
+    (!$('f-source').value || (q.source || 'web') === $('f-source').value);
 }
 
 // "Roads · Zhilgorodok: 12" buttons for the triage list; a click selects the group.
@@ -59,7 +69,11 @@ export function drawGroups(questions, select) {
 
 // The follow-up and tags under a question's text, on the moderator's row.
 export function rowExtras(q, room) {
-  return [el('div', { class: 'meta' }, ...tagChips(q)), ...outcome(q, room)];
+  const src = q.source || 'web';
+  return [el('div', { class: 'meta' },
+    src !== 'web' && el('span', { class: 'chip source', title: t('source.label'), text: `${ICONS[src] || ''} ${t(`source.${src}`)}` }),
+    q.caller_phone && el('span', { text: q.caller_phone }),
+    ...tagChips(q)), ...outcome(q, room)];
 }
 
 let departments = null;
