@@ -51,14 +51,21 @@ struct ask {
 	int tries;
 	char *topics, *places;		/* its tags (tags.h), comma-separated ids */
 	char receipt[RECEIPT_LEN + 1];	/* the code its asker follows it by */
-	/* Who asked: the viewer; or, taken by an operator, the caller (source "phone"). */
+	/* Who asked and where: the viewer; or, taken by an operator, the caller (source "phone"). */
+	char room[PROTO_ID_LEN + 1];
+	char rid[PROTO_MAX_RID * 4 + 1];
 	char client[PROTO_ID_LEN + 48];
+	char group[64];			/* the asker's address group, for per-address limits */
 	const char *source;
 	char caller[PROTO_PHONE_LEN + 1];
+	int ask_per_min;
+	/* whom the answer goes to (ask.h) */
+	const struct ask_sink *sink;
+	void *ctx;
 };
 
-static void ask_lookup(struct pending *p);
-static void ask_store(struct pending *p, const char *seen_qid, long long target, double sim);
+static void ask_lookup(struct ask *a);
+static void ask_store(struct ask *a, const char *seen_qid, long long target, double sim);
 
 void
 ask_init(const struct config *c)
@@ -87,7 +94,7 @@ ask_free(void *arg)
 }
 
 static struct ask *
-ask_new(struct pending *p, const struct cmd *c)
+ask_new(const struct cmd *c)
 {
 	struct ask *a = xcalloc(1, sizeof(*a));
 	struct sbuf b = { 0 };
@@ -132,9 +139,25 @@ ask_new(struct pending *p, const struct cmd *c)
 		a->topics = sbuf_steal(&topics, NULL);
 		a->places = sbuf_steal(&places, NULL);
 	}
-	p->state = a;
-	p->free_state = ask_free;
 	return a;
+}
+
+/* The public reads the asker's initial only: its first character (UTF-8) and a dot. */
+static void
+ask_initial_name(struct ask *a)
+{
+	size_t n = 1;
+
+	free(a->pname);
+	if (a->name[0] == '\0') {
+		a->pname = xstrdup("");
+		return;
+	}
+	while (a->name[n] && ((unsigned char)a->name[n] & 0xC0) == 0x80)
+		n++;
+	a->pname = xmalloc(n + 2);
+	memcpy(a->pname, a->name, n);
+	memcpy(a->pname + n, ".", 2);
 }
 
 /* ---- verification ---- */
@@ -236,64 +259,100 @@ ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const re
 
 /* ---- ask ---- */
 
-static void
-on_ask(void *arg, redisReply *r)
+/*
+ * A question's round trips hold the struct ask itself; whoever asked is
+ * told through its sink (ask.h), the WebSocket session or another source.
+ */
+static int
+ask_wanted(void *arg)
 {
-	struct pending *p = arg;
-	struct ask *a = p->state;
-	char rid[sizeof(p->rid)];
-	struct session *s;
-	const char *ack;
-	size_t len;
-	long long id;
+	struct ask *a = arg;
 
-	memcpy(rid, p->rid, sizeof(rid));
-	if (p->s->wsi && r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-	    (ack = store_reply_str(r, 0, NULL)) != NULL && strcmp(ack, "retry") == 0) {
-		/* A close question appeared since the look-up: look again. */
-		metrics.ask_retries++;
-		if (++a->tries < ASK_TRIES)
-			ask_lookup(p);
-		else
-			ask_store(p, "", 0, 0);
-		return;
-	}
-	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
-		return;
-	if ((ack = store_reply_str(r, ASK_R_ACK, &len)) == NULL) {
-		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
-		return;
-	}
-	if ((id = store_reply_int(r, ASK_R_ID)) > 0) {
-		rooms_add_mine(&s->m, id);
+	return a->sink->alive(a->ctx);
+}
+
+/* Ends a: the sink is told the reply (an ack, an error, or nothing at all). */
+static void
+ask_end(struct ask *a, redisReply *r, const char *code, const char *message)
+{
+	const struct ask_sink *sink = a->sink;
+	void *ctx = a->ctx;
+	char rid[sizeof(a->rid)];
+	const char *ack;
+	size_t len = 0;
+	long long id = 0;
+	int dup = 0;
+
+	memcpy(rid, a->rid, sizeof(rid));
+	ack = r && store_reply_ok(r) ? store_reply_str(r, ASK_R_ACK, &len) : NULL;
+	if (ack && (id = store_reply_int(r, ASK_R_ID)) > 0) {
 		metrics.asked++;
-		if (store_reply_int(r, ASK_R_DUP) == 1)
+		if ((dup = store_reply_int(r, ASK_R_DUP) == 1))
 			metrics.merged++;
 	}
-	metrics.acks++;
-	session_send_json(s, ack, len);
+	if (ack)
+		metrics.acks++;
+	if (ack)
+		sink->ack(ctx, rid, ack, len, id, dup);
+	else if (r && store_reply_ok(r))
+		sink->error(ctx, rid, NULL, "internal_error", "malformed reply from Redis");
+	else
+		sink->error(ctx, rid, r, code, message);
+	ask_free(a);
 }
 
 static void
-ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
+ask_run(struct ask *a, enum script_id script, const char *const *args, store_reply_fn fn)
 {
-	struct session *s = p->s;
-	struct ask *a = p->state;
+	enum store_status st = store_run(script, a->room, args, fn, a, ask_wanted);
+
+	if (st == STORE_SENT)
+		return;
+	if (st == STORE_BUG)
+		ask_end(a, NULL, "internal_error", "the hub could not run this command");
+	else
+		ask_end(a, NULL, "unavailable",
+		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
+}
+
+static void
+on_ask(void *arg, redisReply *r)
+{
+	struct ask *a = arg;
+	const char *retry;
+
+	if (a->sink->alive(a->ctx) && r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    (retry = store_reply_str(r, 0, NULL)) != NULL && strcmp(retry, "retry") == 0) {
+		/* A close question appeared since the look-up: look again. */
+		metrics.ask_retries++;
+		if (++a->tries < ASK_TRIES)
+			ask_lookup(a);
+		else
+			ask_store(a, "", 0, 0);
+		return;
+	}
+	ask_end(a, r, "unavailable",
+	    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
+}
+
+static void
+ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
+{
 	char limit[16], iplimit[16], tgt[24] = "", simtxt[16] = "", maybe[24] = "";
 	const char *args[ASK_NARGS] = {
-		[ASK_CLIENT] = a->client, [ASK_RID] = p->rid,
+		[ASK_CLIENT] = a->client, [ASK_RID] = a->rid,
 		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
 		[ASK_LIMIT] = limit, [ASK_WINDOW] = WINDOW_MS,
 		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
-		[ASK_PNAME] = a->pname, [ASK_IP] = s->group, [ASK_IP_LIMIT] = iplimit,
+		[ASK_PNAME] = a->pname, [ASK_IP] = a->group, [ASK_IP_LIMIT] = iplimit,
 		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
 		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = a->source,
 		[ASK_RECEIPT] = a->receipt, [ASK_CALLER] = a->caller,
 	};
 
-	snprintf(limit, sizeof(limit), "%d", cfg->ask_per_min);
+	snprintf(limit, sizeof(limit), "%d", a->ask_per_min);
 	snprintf(iplimit, sizeof(iplimit), "%d", cfg->ask_per_min_ip);
 	if (a->suggest > 0)
 		snprintf(maybe, sizeof(maybe), "%lld", a->suggest);
@@ -301,7 +360,7 @@ ask_store(struct pending *p, const char *seen_qid, long long target, double sim)
 		snprintf(tgt, sizeof(tgt), "%lld", target);
 		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
 	}
-	pending_run(p, SCRIPT_ASK, args, on_ask);
+	ask_run(a, SCRIPT_ASK, args, on_ask);
 }
 
 static void on_past(void *arg, redisReply *r);
@@ -309,19 +368,16 @@ static void on_past(void *arg, redisReply *r);
 static void
 on_candidates(void *arg, redisReply *r)
 {
-	struct pending *p = arg;
-	struct ask *a = p->state;
-	char rid[sizeof(p->rid)], seen[24];
-	struct session *s = p->s;
+	struct ask *a = arg;
+	char seen[24];
 	const char *exact;
 	long long id = 0, maybe_id = 0;
 	double sim = 0, maybe_sim = 0;
 	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
 
-	memcpy(rid, p->rid, sizeof(rid));
-	if (s->wsi == NULL || r == NULL || !store_reply_ok(r)) {
-		if ((s = pending_done(p)) != NULL)
-			pending_check(s, rid, r);
+	if (!a->sink->alive(a->ctx) || r == NULL || !store_reply_ok(r)) {
+		ask_end(a, r, "unavailable",
+		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
 		return;
 	}
 	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, CANDIDATES_R_LAST_QID));
@@ -335,18 +391,17 @@ on_candidates(void *arg, redisReply *r)
 	    a->doc.nbands > 0) {
 		a->past_done = 1;
 		memcpy(a->seen, seen, sizeof(seen));
-		if (past_find(s->room_id, a->bands, on_past, p) == STORE_SENT)
+		if (past_find(a->room, a->bands, on_past, a) == STORE_SENT)
 			return;
 	}
-	ask_store(p, seen, best.n ? id : 0, sim);
+	ask_store(a, seen, best.n ? id : 0, sim);
 }
 
 /* The deployment's memory answered: the new question is stored with what it found. */
 static void
 on_past(void *arg, redisReply *r)
 {
-	struct pending *p = arg;
-	struct ask *a = p->state;
+	struct ask *a = arg;
 	struct sbuf b = { 0 };
 	double sim;
 
@@ -354,17 +409,12 @@ on_past(void *arg, redisReply *r)
 	if (r && store_reply_ok(r) && past_best(&a->doc, r, 0, 0, &b, &sim))
 		a->past = sbuf_steal(&b, NULL);
 	sbuf_free(&b);
-	if (p->s->wsi == NULL) {
-		pending_done(p);
-		return;
-	}
-	ask_store(p, a->seen, 0, 0);
+	ask_store(a, a->seen, 0, 0);
 }
 
 static void
-ask_lookup(struct pending *p)
+ask_lookup(struct ask *a)
 {
-	struct ask *a = p->state;
 	const char *args[CANDIDATES_NARGS] = {
 		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->bands,
 		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = a->client,
@@ -373,7 +423,7 @@ ask_lookup(struct pending *p)
 		[CANDIDATES_IP] = "", [CANDIDATES_IP_LIMIT] = "0",
 	};
 
-	pending_run(p, SCRIPT_CANDIDATES, args, on_candidates);
+	ask_run(a, SCRIPT_CANDIDATES, args, on_candidates);
 }
 
 /*
@@ -382,16 +432,16 @@ ask_lookup(struct pending *p)
  * its own. The public reads the caller's initial, never the name or number.
  */
 static void
-ask_by_phone(struct ask *a, const char *room, const struct cmd *c)
+ask_by_phone(struct ask *a, const struct cmd *c)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char seed[PROTO_ID_LEN + PROTO_PHONE_LEN + 2];
-	size_t i, n;
+	size_t i;
 
 	a->source = "phone";
 	snprintf(a->caller, sizeof(a->caller), "%s", c->phone);
 	if (c->phone[0]) {
-		snprintf(seed, sizeof(seed), "%s:%s", room, c->phone);
+		snprintf(seed, sizeof(seed), "%s:%s", a->room, c->phone);
 		SHA256((const unsigned char *)seed, strlen(seed), md);
 		memcpy(a->client, "phone-", 6);
 		for (i = 0; i < 12; i++)
@@ -399,40 +449,107 @@ ask_by_phone(struct ask *a, const char *room, const struct cmd *c)
 	} else {
 		snprintf(a->client, sizeof(a->client), "call-%s", a->receipt);
 	}
-	free(a->pname);
-	a->pname = xstrdup("");
-	if (a->name[0]) {
-		/* The first character (UTF-8) and a dot. */
-		n = 1;
-		while (a->name[n] && ((unsigned char)a->name[n] & 0xC0) == 0x80)
-			n++;
-		free(a->pname);
-		a->pname = xmalloc(n + 2);
-		memcpy(a->pname, a->name, n);
-		memcpy(a->pname + n, ".", 2);
-	}
+	ask_initial_name(a);
 }
+
+int
+ask_submit(const struct ask_request *q, const struct ask_sink *sink, void *ctx)
+{
+	struct cmd c;
+	struct ask *a;
+
+	memset(&c, 0, sizeof(c));
+	c.text = (char *)q->text;
+	c.name = (char *)(q->name ? q->name : "");
+	a = ask_new(&c);
+	a->sink = sink;
+	a->ctx = ctx;
+	snprintf(a->room, sizeof(a->room), "%s", q->room);
+	snprintf(a->rid, sizeof(a->rid), "%s", q->rid);
+	snprintf(a->client, sizeof(a->client), "%s", q->client);
+	snprintf(a->group, sizeof(a->group), "%s", q->group ? q->group : "");
+	a->source = q->source ? q->source : "web";
+	a->ask_per_min = q->ask_per_min > 0 ? q->ask_per_min : cfg->ask_per_min;
+	/*
+	 * The receipt's code is filed in the deployment's index before the
+	 * question goes anywhere: on the same connection, Redis has it first.
+	 */
+	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, a->room) == STORE_BUG) {
+		ask_free(a);
+		return -1;
+	}
+	if (q->initial_only)
+		ask_initial_name(a);
+	ask_lookup(a);
+	return 0;
+}
+
+/* ---- the WebSocket's asks: the session is the sink, through its pending command ---- */
+
+static int
+session_alive(void *ctx)
+{
+	struct pending *p = ctx;
+
+	return p->s->wsi != NULL;
+}
+
+static void
+session_ack(void *ctx, const char *rid, const char *ack, size_t len, long long id, int dup)
+{
+	struct session *s = pending_done(ctx);
+
+	(void)rid;
+	(void)dup;
+	if (s == NULL)
+		return;
+	if (id > 0)
+		rooms_add_mine(&s->m, id);
+	session_send_json(s, ack, len);
+}
+
+static void
+session_err(void *ctx, const char *rid, redisReply *r, const char *code, const char *message)
+{
+	struct session *s = pending_done(ctx);
+
+	if (s == NULL)
+		return;
+	if (r)
+		pending_check(s, rid, r);
+	else
+		session_error(s, rid, code, message, 0);
+}
+
+static const struct ask_sink session_sink = { session_alive, session_ack, session_err };
 
 void
 cmd_ask(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
-	struct ask *a = ask_new(p, c);
+	struct ask *a = ask_new(c);
 
+	a->sink = &session_sink;
+	a->ctx = p;
+	snprintf(a->room, sizeof(a->room), "%s", s->room_id);
+	memcpy(a->rid, c->rid, sizeof(a->rid));
+	snprintf(a->group, sizeof(a->group), "%s", s->group);
+	a->source = "web";
+	a->ask_per_min = cfg->ask_per_min;
+	snprintf(a->client, sizeof(a->client), "%s", s->m.client);
 	/*
 	 * The receipt's code is filed in the deployment's index before the
 	 * question goes anywhere: on the same connection, Redis has it first.
 	 */
 	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, s->room_id) == STORE_BUG) {
+		ask_free(a);
 		pending_done(p);
 		session_error(s, c->rid, "internal_error", "no receipt could be made", 0);
 		return;
 	}
-	a->source = "web";
-	snprintf(a->client, sizeof(a->client), "%s", s->m.client);
 	if (s->m.role == ROLE_OPERATOR)
-		ask_by_phone(a, s->room_id, c);
-	ask_lookup(p);
+		ask_by_phone(a, c);
+	ask_lookup(a);
 }
 
 /* ---- similar ---- */
@@ -520,7 +637,7 @@ void
 cmd_similar(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
-	struct ask *a = ask_new(p, c);
+	struct ask *a = ask_new(c);
 	char limit[16], iplimit[16];
 	const char *args[CANDIDATES_NARGS] = {
 		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->bands,
@@ -529,6 +646,8 @@ cmd_similar(struct session *s, const struct cmd *c)
 		[CANDIDATES_IP] = s->group, [CANDIDATES_IP_LIMIT] = iplimit,
 	};
 
+	p->state = a;
+	p->free_state = ask_free;
 	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
 	snprintf(iplimit, sizeof(iplimit), "%d", cfg->similar_per_min_ip);
 	pending_run(p, SCRIPT_CANDIDATES, args, on_similar);

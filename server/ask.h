@@ -20,6 +20,32 @@ struct config;
 
 void ask_init(const struct config *cfg);
 void cmd_ask(struct session *s, const struct cmd *c);
+
+/*
+ * Whom a question's answer goes to: a WebSocket session (cmd_ask) or
+ * another source (a Telegram chat, docs/INTAKE.md). alive: whether the
+ * asker still wants the answer (if not, the pipeline stops at the next
+ * step and error is called with no reply); exactly one of ack and error is
+ * called, once. error has the script's error reply r, or (r NULL) code and
+ * message of the hub's own.
+ */
+struct ask_sink {
+	int (*alive)(void *ctx);
+	void (*ack)(void *ctx, const char *rid, const char *ack, size_t len, long long id, int dup);
+	void (*error)(void *ctx, const char *rid, redisReply *r, const char *code, const char *message);
+};
+
+/* A question from a source other than a WebSocket. */
+struct ask_request {
+	const char *room, *rid, *client;
+	const char *group;		/* address group for per-address limits, or NULL */
+	const char *text, *name;	/* name may be NULL */
+	const char *source;		/* "telegram", … */
+	int initial_only;		/* the public reads the name's initial only */
+	int ask_per_min;		/* the asker's limit, or 0 for --ask-rate */
+};
+/* Starts the pipeline for q; -1 (and no callback) if no receipt could be made. */
+int ask_submit(const struct ask_request *q, const struct ask_sink *sink, void *ctx);
 void cmd_similar(struct session *s, const struct cmd *c);
 
 /* The best `max` (id, similarity) pairs offered, most similar first; on a tie the one offered first. */
