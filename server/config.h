@@ -27,6 +27,8 @@ struct config {
 	char *web_dir;
 	char *tags_dir;		/* topics.txt and places.txt; NULL = built in */
 	char *chart_js;		/* served at /static/vendor/chart.min.js */
+	char *telegram_token;	/* the bot's token, or NULL: no bot */
+	char *telegram_api;	/* the Bot API's base URL */
 	char *public_url;	/* base URL residents open, for QR codes; NULL = from Host */
 	char *origins;		/* comma-separated allowlist; NULL = own origin */
 	int ask_per_min;	/* asks per client per room */

@@ -24,6 +24,7 @@
 #include "rooms.h"
 #include "staff_api.h"
 #include "store.h"
+#include "telegram.h"
 #include "util.h"
 
 #define MAX_BODY 16384
@@ -144,6 +145,7 @@ static const struct route {
 	{ LWSHUMETH_GET, "/api/report.json", NULL, report_range, 0 },
 	{ LWSHUMETH_GET, "/api/followup", NULL, desk_followup, 0 },
 	{ LWSHUMETH_GET, "/api/tags", NULL, desk_tags, 0 },
+	{ LWSHUMETH_GET, "/api/telegram", NULL, telegram_info, 0 },
 	{ LWSHUMETH_GET, "/api/receipts/", "", receipt_get, 0 },
 	{ LWSHUMETH_POST, "/api/session", NULL, staff_api_signin, 1 },
 	{ LWSHUMETH_DELETE, "/api/session", NULL, staff_api_signout, 0 },

@@ -25,6 +25,7 @@
 #include "staff_cli.h"
 #include "store.h"
 #include "tags.h"
+#include "telegram.h"
 #include "util.h"
 #include "workers.h"
 #include "ws.h"
@@ -78,6 +79,7 @@ stop(uv_signal_t *h, int signum)
 	log_info("signal %d: shutting down", signum);
 	ws_shutdown();
 	console_shutdown();
+	telegram_shutdown();
 	staff_shutdown();
 	commands_shutdown();
 	store_shutdown();
@@ -127,6 +129,8 @@ main(int argc, char **argv)
 		return 1;
 	staff_init(&loop, &cfg);
 	console_init(&loop, &cfg);
+	if (telegram_init(&loop, &cfg) < 0)
+		return 1;
 	uv_timer_init(&loop, &lag_timer);
 	uv_timer_start(&lag_timer, on_lag_timer, LAG_EVERY_MS, LAG_EVERY_MS);
 	uv_signal_init(&loop, &sigint_h);

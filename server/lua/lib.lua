@@ -418,3 +418,20 @@ local function author_handle(client)
   redis.call('HSET', key('handles'), h, client)
   return h
 end
+
+-- Telegram (docs/INTAKE.md): the chats following question q (tgf:ID, chat
+-- → language) are told of `event` once each: the outbox (tgout) gets one
+-- item per chat and event, guarded by tgsent, whatever the number of hubs
+-- or of times the script runs. `answer` is a written answer's JSON.
+local function tg_notify(q, event, answer)
+  local fk = key('tgf', q.id)
+  if redis.call('EXISTS', fk) == 0 then return end
+  local all = redis.call('HGETALL', fk)
+  for i = 1, #all, 2 do
+    if redis.call('SADD', key('tgsent'), all[i] .. ':' .. q.id .. ':' .. event) == 1 then
+      redis.call('RPUSH', key('tgout'), '{"chat":' .. J(all[i]) .. ',"lang":' .. J(all[i + 1]) ..
+        ',"q":' .. q.id .. ',"event":' .. J(event) .. ',"text":' .. J(public_text(q)) ..
+        ',"answer":' .. (answer or 'null') .. '}')
+    end
+  end
+end

@@ -220,6 +220,19 @@ if action ~= 'merge' and action ~= 'split' then
   touch(q)
   emit_upsert(q, featured, was)
 end
+-- Residents who asked by Telegram hear of it (once each, lib.lua tg_notify).
+if action == 'approve' and was ~= 'approved' and q.status == 'approved' then tg_notify(q, 'approved')
+elseif action == 'feature' then tg_notify(q, 'on_air')
+elseif action == 'answer' then tg_notify(q, 'answered')
+elseif action == 'reply' then tg_notify(q, 'written', q.fans)
+elseif action == 'merge' then
+  -- The followers of the source follow the question it lives in now.
+  local from, to = key('tgf', id), key('tgf', into)
+  if redis.call('EXISTS', from) == 1 then
+    local all = redis.call('HGETALL', from)
+    for i = 1, #all, 2 do redis.call('HSETNX', to, all[i], all[i + 1]) end
+  end
+end
 local detail = {}
 if action == 'edit' or action == 'reply' then detail.text = text end
 if action == 'assign' then detail.department = q.fdept; detail.due = q.fdue end

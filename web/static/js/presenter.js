@@ -68,6 +68,12 @@ async function main() {
   $('qr').alt = t('pres.qr_alt');
   $('qr-download').href = `/api/rooms/${room}/qr.svg?download=1`;
   $('qr-url').textContent = `${location.host}/r/${room}`;
+  // Beside the web link, the bot's deep link when the hub has a bot.
+  fetch('/api/telegram').then((r) => r.json()).then(({ bot }) => {
+    if (!bot) return;
+    $('qr-tg').textContent = `Telegram: t.me/${bot}?start=${room}`;
+    $('qr-tg').hidden = false;
+  }).catch(() => {});
   connectionBadge(client, $('conn'));
   languageSwitch($('lang'), () => { $('qr').alt = t('pres.qr_alt'); render(); });
   client.addEventListener('change', render);
