@@ -135,12 +135,17 @@ test('minted votes: 300 fresh ids from one address are held, a moderator release
   const m = await moderator(hubA, r);
   const asker = await viewer(hubA, r.id);
   const q = await asker.cmd({ type: 'ask', text: 'Когда отремонтируют мост через Урал?' });
+  const t0 = Date.now();
   await votersFrom(hubA, r.id, '127.0.0.77', 300, q.id);
-  await m.waitState('held votes', (x) => x.questions.get(q.id)?.held_votes > 0);
+  const seconds = Math.ceil((Date.now() - t0) / 1000);
+  // Every vote has reached the moderator, counted or held.
+  await m.waitState('every vote seen', (x) => (x.questions.get(q.id)?.votes ?? 0) + (x.questions.get(q.id)?.held_votes ?? 0) === 301, 15000);
   const held = m.questions.get(q.id).held_votes, counted = m.questions.get(q.id).votes;
-  // The default budget: 30 new ids at once per address, 2 a second after.
-  assert.ok(held >= 250, `${held} held`);
-  assert.ok(counted <= 1 + 50, `${counted} counted`);
+  // The default budget: 30 new ids at once per address, then 2 a second
+  // for as long as the 300 took to arrive (longer on a loaded machine).
+  const budget = 30 + 2 * seconds;
+  assert.ok(counted <= 1 + budget, `${counted} counted in ${seconds} s (budget ${budget})`);
+  assert.ok(held >= 300 - budget, `${held} held in ${seconds} s`);
   const released = await m.cmd({ type: 'moderate', id: q.id, action: 'release_votes' });
   assert.equal(released.q.votes, counted + held);
   assert.equal(released.q.held_votes, undefined);
