@@ -45,6 +45,8 @@ struct config {
 	int tick_ms;		/* fan-out coalescing interval */
 	int queue_max;		/* messages queued per connection before drop */
 	int redis_timeout_ms;	/* a command's reply later than this fails it; a heartbeat, Redis is down */
+	int redis_replicas;	/* replicas a change must reach before its ack (WAIT) */
+	int redis_replica_wait_ms;
 	int redis_inflight;	/* commands at Redis at once; the rest wait in the hub */
 	int handshake_timeout_s;
 	int keepalive_s;

@@ -160,6 +160,9 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_redis_cancelled_total",
 	    "Commands not sent to Redis because their client had left while they waited.",
 	    metrics.redis_cancelled);
+	counter(o, "surak_redis_replica_timeouts_total",
+	    "changes answered unavailable because too few replicas had them in time (--redis-replicas)",
+	    metrics.redis_replica_timeouts);
 	sbuf_adds(o, "# HELP surak_redis_timeouts_total Redis commands or connections given up on, by cause: "
 	    "reply (a command's deadline passed; it failed alone), admission (it waited too long to be sent), "
 	    "heartbeat (Redis did not answer; connection reset), subscriber (the subscriber missed a "

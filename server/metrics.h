@@ -44,6 +44,7 @@ struct metrics {
 	uint64_t redis_inflight;	/* gauge: commands sent to Redis, not answered */
 	uint64_t redis_waiting;		/* gauge: commands waiting for admission */
 	uint64_t redis_cancelled;	/* commands not sent: their client had left */
+	uint64_t redis_replica_timeouts;	/* changes answered unavailable: too few replicas had them in time */
 	uint64_t redis_waited;		/* commands that waited for admission */
 	uint64_t redis_timeouts[REDIS_TIMEOUT_COUNT];	/* by cause */
 	uint64_t loop_lag_count;	/* histogram of the loop's lag */

@@ -83,8 +83,10 @@ export function childPids(pid) {
 // A redis-server of our own: free port, private data dir, AOF with
 // appendfsync always (as make run starts it).
 export class Redis {
-  static async start() {
+  // opts.replicaOf: the port of a master this one replicates.
+  static async start(opts = {}) {
     const r = new Redis();
+    r.opts = opts;
     r.dir = mkdtempSync(join(tmpdir(), 'surak-redis-'));
     r.port = await freePort();
     await r.launch();
@@ -98,6 +100,7 @@ export class Redis {
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
       '--protected-mode', 'no', '--logfile', join(this.dir, 'redis.log'),
+      ...(this.opts?.replicaOf ? ['--replicaof', '127.0.0.1', String(this.opts.replicaOf)] : []),
     ], { stdio: 'ignore' });
     live.add(this.proc);
     this.proc.once('exit', () => live.delete(this.proc));
