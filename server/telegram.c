@@ -125,8 +125,10 @@ on_sent(void *arg, int ok, long status, const char *body, size_t len, const char
 
 		store_run(SCRIPT_TG_ROOM, s->room, args, ignore, NULL, NULL);
 	} else if (!ok || status != 200) {
-		log_warn("telegram: sendMessage failed: %s", ok ? "HTTP error" : error);
-		(void)status;
+		if (ok)
+			log_warn("telegram: sendMessage answered HTTP %ld", status);
+		else
+			log_warn("telegram: sendMessage failed: %s", error);
 	}
 	free(s);
 }
