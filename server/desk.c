@@ -153,6 +153,7 @@ desk_moderate(struct lws *wsi, struct http_conn *hc)
  * script calls into one array.
  */
 struct gather {
+	long long total;	/* answers ?top=N: how many public questions there are, or -1 */
 	json_t *rooms;		/* followup: the room ids still to read */
 	size_t next_room;
 	char depts[sizeof(((struct staff *)0)->departments) + 2];
@@ -177,6 +178,7 @@ gather_new(void)
 {
 	struct gather *g = xcalloc(1, sizeof(*g));
 
+	g->total = -1;
 	g->questions = json_array();
 	return g;
 }
@@ -245,6 +247,10 @@ on_names(void *arg, redisReply *r)
 		json_decref(d);
 	}
 	o = json_pack("{s:O,s:O,s:o}", "room", g->room, "questions", g->questions, "departments", names);
+	if (o && g->total >= 0) {
+		json_object_set_new(o, "partial", json_true());
+		json_object_set_new(o, "total", json_integer(g->total));
+	}
 	respond_object(j, o);
 }
 
@@ -278,6 +284,34 @@ on_answers(void *arg, redisReply *r)
 	job_run(j, SCRIPT_DEPARTMENTS, args, on_names);
 }
 
+/* ?top=N: the first screen, the rest left to a second request. */
+static void
+on_answers_top(void *arg, redisReply *r)
+{
+	struct job *j = arg;
+	struct gather *g = j->state;
+	const char *room;
+	const char *args[DEPARTMENTS_NARGS] = {
+		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
+	};
+
+	if (!job_alive(j, r))
+		return;
+	if (!store_reply_ok(r)) {
+		job_script_error(j, r);
+		return;
+	}
+	if ((room = store_reply_str(r, ANSWERS_TOP_R_ROOM, NULL)) != NULL)
+		g->room = json_loads(room, 0, NULL);
+	if (g->room == NULL || gather_add(g, r, ANSWERS_TOP_R_QUESTIONS, NULL) < 0) {
+		job_error(j, 500, "internal_error", "malformed reply from Redis");
+		return;
+	}
+	g->total = store_reply_int(r, ANSWERS_TOP_R_TOTAL);
+	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
+	job_run(j, SCRIPT_DEPARTMENTS, args, on_names);
+}
+
 static void
 answers_chunk(struct job *j)
 {
@@ -304,6 +338,20 @@ desk_answers(struct lws *wsi, struct http_conn *hc)
 	j->state = g = gather_new();
 	j->free_state = gather_free;
 	g->from = 1;
+	{
+		char buf[16];
+		const char *top = lws_get_urlarg_by_name(wsi, "top=", buf, sizeof(buf));
+		long n = top ? strtol(top, NULL, 10) : 0;
+
+		if (n > 0) {
+			char limit[16];
+			const char *args[ANSWERS_TOP_NARGS] = { [ANSWERS_TOP_LIMIT] = limit };
+
+			snprintf(limit, sizeof(limit), "%ld", n > 500 ? 500 : n);
+			job_run(j, SCRIPT_ANSWERS_TOP, args, on_answers_top);
+			return;
+		}
+	}
 	answers_chunk(j);
 }
 

@@ -195,6 +195,11 @@ test('answers: public questions only with their follow-up and the departments\' 
   assert.equal(plain.headers.get('content-encoding'), null);
   assert.deepEqual(await zipped.json(), await plain.json());
   const all = await (await get(hub, `/api/rooms/${room.id}/answers`)).json();
+  const first = await (await get(hub, `/api/rooms/${room.id}/answers?top=2`)).json();
+  assert.equal(first.partial, true);
+  assert.equal(first.total, all.questions.length, 'the first screen says how many there are');
+  assert.equal(first.questions.length, 2);
+  assert.equal(first.questions[0].status, 'answered', 'answered on air first');
   assert.equal(all.room.open, false);
   const ids = all.questions.map((q) => q.id);
   assert.ok(!ids.includes(pend.id) && !ids.includes(rej.id));

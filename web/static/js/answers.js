@@ -118,7 +118,7 @@ function draw() {
   document.title = `${t('answers.title', { title })} — ${t('app')}`;
   $('closed').hidden = data.room.open;
   const qs = data.questions;
-  $('summary').textContent = t('answers.summary', {
+  $('summary').textContent = data.partial ? '' : t('answers.summary', {
     air: qs.filter(outcomeOf.on_air).length, writing: qs.filter(outcomeOf.in_writing).length,
     assigned: qs.filter(outcomeOf.assigned).length, late: qs.filter(outcomeOf.overdue).length,
   });
@@ -130,7 +130,8 @@ function draw() {
 async function main() {
   // The strings, the catalog and the answers are fetched at once: on a
   // phone's link each round trip saved is a list on screen sooner.
-  const answers = room ? fetch(`/api/rooms/${room}/answers`).catch(() => null) : null;
+  // The first screen first (the top questions), then the whole record.
+  const answers = room ? fetch(`/api/rooms/${room}/answers?top=${FIRST}`).catch(() => null) : null;
   await Promise.all([loadLanguage(), loadCatalog()]);
   if (!room) {
     $('fatal').textContent = t('error.no_room');
@@ -146,15 +147,32 @@ async function main() {
     $('fatal').hidden = false;
     return;
   }
-  addDepartmentNames(data.departments);
-  // On air first, then the most supported.
-  data.questions.sort((a, b) => (b.status === 'answered') - (a.status === 'answered') || byRank(a, b));
+  const partial = data.partial;
+  arrived(data);
   languageSwitch($('lang'), draw);
   for (const id of ['topic', 'place', 'outcome']) $(id).addEventListener('change', filter);
   $('search').addEventListener('input', filter);
   $('print').addEventListener('click', () => window.print());
   window.addEventListener('beforeprint', () => buildSome(rows.length));
   draw();
+  if (partial) {
+    try {
+      const r = await fetch(`/api/rooms/${room}/answers`);
+      if (r.ok) {
+        arrived(await r.json());
+        draw();
+      }
+    } catch { /* the first screen stays */ }
+  }
+}
+
+const FIRST = 60;
+
+// A (first or whole) answer: on air first, then the most supported.
+function arrived(d) {
+  data = d;
+  addDepartmentNames(data.departments);
+  data.questions.sort((a, b) => (b.status === 'answered') - (a.status === 'answered') || byRank(a, b));
 }
 
 main();
