@@ -436,7 +436,6 @@ ask_by_phone(struct ask *a, const struct cmd *c)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char seed[PROTO_ID_LEN + PROTO_PHONE_LEN + 2];
-	size_t i;
 
 	a->source = "phone";
 	snprintf(a->caller, sizeof(a->caller), "%s", c->phone);
@@ -444,12 +443,39 @@ ask_by_phone(struct ask *a, const struct cmd *c)
 		snprintf(seed, sizeof(seed), "%s:%s", a->room, c->phone);
 		SHA256((const unsigned char *)seed, strlen(seed), md);
 		memcpy(a->client, "phone-", 6);
-		for (i = 0; i < 12; i++)
-			snprintf(a->client + 6 + 2 * i, 3, "%02x", md[i]);
+		hex_encode(md, 12, a->client + 6);
 	} else {
 		snprintf(a->client, sizeof(a->client), "call-%s", a->receipt);
 	}
 	ask_initial_name(a);
+}
+
+/*
+ * A question of c (its text and name) asked as q says, answered to sink;
+ * with its receipt's code, which is filed in the deployment's index before
+ * the question goes anywhere (on the same connection, Redis has it
+ * first). NULL if no receipt could be made.
+ */
+static struct ask *
+ask_begin(const struct cmd *c, const struct ask_request *q, const struct ask_sink *sink, void *ctx)
+{
+	struct ask *a = ask_new(c);
+
+	a->sink = sink;
+	a->ctx = ctx;
+	snprintf(a->room, sizeof(a->room), "%s", q->room);
+	snprintf(a->rid, sizeof(a->rid), "%s", q->rid);
+	snprintf(a->client, sizeof(a->client), "%s", q->client);
+	snprintf(a->group, sizeof(a->group), "%s", q->group ? q->group : "");
+	a->source = q->source ? q->source : "web";
+	a->ask_per_min = q->ask_per_min > 0 ? q->ask_per_min : cfg->ask_per_min;
+	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, a->room) == STORE_BUG) {
+		ask_free(a);
+		return NULL;
+	}
+	if (q->initial_only)
+		ask_initial_name(a);
+	return a;
 }
 
 int
@@ -461,25 +487,8 @@ ask_submit(const struct ask_request *q, const struct ask_sink *sink, void *ctx)
 	memset(&c, 0, sizeof(c));
 	c.text = (char *)q->text;
 	c.name = (char *)(q->name ? q->name : "");
-	a = ask_new(&c);
-	a->sink = sink;
-	a->ctx = ctx;
-	snprintf(a->room, sizeof(a->room), "%s", q->room);
-	snprintf(a->rid, sizeof(a->rid), "%s", q->rid);
-	snprintf(a->client, sizeof(a->client), "%s", q->client);
-	snprintf(a->group, sizeof(a->group), "%s", q->group ? q->group : "");
-	a->source = q->source ? q->source : "web";
-	a->ask_per_min = q->ask_per_min > 0 ? q->ask_per_min : cfg->ask_per_min;
-	/*
-	 * The receipt's code is filed in the deployment's index before the
-	 * question goes anywhere: on the same connection, Redis has it first.
-	 */
-	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, a->room) == STORE_BUG) {
-		ask_free(a);
+	if ((a = ask_begin(&c, q, sink, ctx)) == NULL)
 		return -1;
-	}
-	if (q->initial_only)
-		ask_initial_name(a);
 	ask_lookup(a);
 	return 0;
 }
@@ -527,22 +536,13 @@ void
 cmd_ask(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
-	struct ask *a = ask_new(c);
+	struct ask_request q = {
+		.room = s->room_id, .rid = c->rid, .client = s->m.client, .group = s->group,
+		.source = "web",
+	};
+	struct ask *a;
 
-	a->sink = &session_sink;
-	a->ctx = p;
-	snprintf(a->room, sizeof(a->room), "%s", s->room_id);
-	memcpy(a->rid, c->rid, sizeof(a->rid));
-	snprintf(a->group, sizeof(a->group), "%s", s->group);
-	a->source = "web";
-	a->ask_per_min = cfg->ask_per_min;
-	snprintf(a->client, sizeof(a->client), "%s", s->m.client);
-	/*
-	 * The receipt's code is filed in the deployment's index before the
-	 * question goes anywhere: on the same connection, Redis has it first.
-	 */
-	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, s->room_id) == STORE_BUG) {
-		ask_free(a);
+	if ((a = ask_begin(c, &q, &session_sink, p)) == NULL) {
 		pending_done(p);
 		session_error(s, c->rid, "internal_error", "no receipt could be made", 0);
 		return;

@@ -162,6 +162,23 @@ on_index(void *arg, redisReply *r)
 	}
 }
 
+json_t *
+console_room_ids(const redisReply *r)
+{
+	const redisReply *ids = store_reply_ok(r) ? store_reply_array(r, ROOMS_INDEX_R_IDS) : NULL;
+	json_t *out;
+	size_t i;
+
+	if (ids == NULL)
+		return NULL;
+	out = json_array();
+	for (i = 0; i < ids->elements; i++)
+		if (ids->element[i]->type == REDIS_REPLY_STRING &&
+		    proto_valid_room_id(ids->element[i]->str, ids->element[i]->len))
+			json_array_append_new(out, json_string(ids->element[i]->str));
+	return out;
+}
+
 static void
 list_rooms(struct lws *wsi, struct http_conn *hc, const struct who *w)
 {

@@ -16,6 +16,8 @@
 #ifndef SURAK_CONSOLE_H
 #define SURAK_CONSOLE_H
 
+#include <hiredis/hiredis.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -29,5 +31,11 @@ void console_rooms(struct lws *wsi, struct http_conn *hc);
 void console_update_room(struct lws *wsi, struct http_conn *hc);
 void console_rotate(struct lws *wsi, struct http_conn *hc);
 void console_audit(struct lws *wsi, struct http_conn *hc);
+
+/*
+ * The room ids of a rooms_index reply ("list" or "range") as a JSON array,
+ * ids that cannot be rooms left out; NULL if the reply is not an "ok".
+ */
+json_t *console_room_ids(const redisReply *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "console.h"
 #include "httpio.h"
 #include "log.h"
 #include "moderation.h"
@@ -204,17 +205,16 @@ gather_add(struct gather *g, const redisReply *r, size_t i, json_t *room)
 	return 0;
 }
 
+/* The departments (on the staff prefix), for fn to read. */
 static void
-respond_object(struct job *j, json_t *o)
+read_departments(struct job *j, store_reply_fn fn)
 {
-	char *body = json_dumps(o, JSON_COMPACT);
+	const char *args[DEPARTMENTS_NARGS] = {
+		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
+	};
 
-	json_decref(o);
-	if (body == NULL) {
-		job_error(j, 500, "internal_error", "out of memory");
-		return;
-	}
-	job_respond(j, 200, "application/json", body, strlen(body));
+	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
+	job_run(j, SCRIPT_DEPARTMENTS, args, fn);
 }
 
 /* ---- GET /api/rooms/ID/answers (public) ---- */
@@ -251,7 +251,7 @@ on_names(void *arg, redisReply *r)
 		json_object_set_new(o, "partial", json_true());
 		json_object_set_new(o, "total", json_integer(g->total));
 	}
-	respond_object(j, o);
+	job_respond_object(j, o);
 }
 
 static void
@@ -260,9 +260,6 @@ on_answers(void *arg, redisReply *r)
 	struct job *j = arg;
 	struct gather *g = j->state;
 	const char *room;
-	const char *args[DEPARTMENTS_NARGS] = {
-		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
-	};
 
 	if (!job_alive(j, r))
 		return;
@@ -280,8 +277,7 @@ on_answers(void *arg, redisReply *r)
 		answers_chunk(j);
 		return;
 	}
-	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
-	job_run(j, SCRIPT_DEPARTMENTS, args, on_names);
+	read_departments(j, on_names);
 }
 
 /* ?top=N: the first screen, the rest left to a second request. */
@@ -291,9 +287,6 @@ on_answers_top(void *arg, redisReply *r)
 	struct job *j = arg;
 	struct gather *g = j->state;
 	const char *room;
-	const char *args[DEPARTMENTS_NARGS] = {
-		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
-	};
 
 	if (!job_alive(j, r))
 		return;
@@ -308,8 +301,7 @@ on_answers_top(void *arg, redisReply *r)
 		return;
 	}
 	g->total = store_reply_int(r, ANSWERS_TOP_R_TOTAL);
-	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
-	job_run(j, SCRIPT_DEPARTMENTS, args, on_names);
+	read_departments(j, on_names);
 }
 
 static void
@@ -388,16 +380,9 @@ static void
 followup_done(struct job *j)
 {
 	struct gather *g = j->state;
-	size_t n = json_array_size(g->questions), i;
-	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *sorted = json_array();
 
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(g->questions, i);
-	qsort(v, n, sizeof(*v), by_due);
-	for (i = 0; i < n; i++)
-		json_array_append(sorted, v[i]);
-	free(v);
-	respond_object(j, json_pack("{s:s,s:o}", "departments", g->depts, "questions", sorted));
+	sort_json_array(g->questions, by_due);
+	job_respond_object(j, json_pack("{s:s,s:O}", "departments", g->depts, "questions", g->questions));
 }
 
 static void
@@ -447,20 +432,13 @@ on_rooms(void *arg, redisReply *r)
 {
 	struct job *j = arg;
 	struct gather *g = j->state;
-	const redisReply *ids;
-	size_t i;
 
 	if (!job_alive(j, r))
 		return;
-	if (!store_reply_ok(r) || (ids = store_reply_array(r, ROOMS_INDEX_R_IDS)) == NULL) {
+	if ((g->rooms = console_room_ids(r)) == NULL) {
 		job_error(j, 500, "internal_error", "malformed reply from Redis");
 		return;
 	}
-	g->rooms = json_array();
-	for (i = 0; i < ids->elements; i++)
-		if (ids->element[i]->type == REDIS_REPLY_STRING &&
-		    proto_valid_room_id(ids->element[i]->str, ids->element[i]->len))
-			json_array_append_new(g->rooms, json_string(ids->element[i]->str));
 	followup_room(j);
 }
 
@@ -523,11 +501,5 @@ on_tag_departments(void *arg, redisReply *r)
 void
 desk_tags(struct lws *wsi, struct http_conn *hc)
 {
-	struct job *j = job_new(wsi, hc);
-	const char *args[DEPARTMENTS_NARGS] = {
-		[DEPARTMENTS_OP] = "list", [DEPARTMENTS_ID] = "", [DEPARTMENTS_NAME] = "",
-	};
-
-	snprintf(j->room, sizeof(j->room), "%s", STAFF_ROOM);
-	job_run(j, SCRIPT_DEPARTMENTS, args, on_tag_departments);
+	read_departments(job_new(wsi, hc), on_tag_departments);
 }

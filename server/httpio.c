@@ -287,3 +287,16 @@ job_respond(struct job *j, int status, const char *ctype, char *body, size_t len
 
 	respond(wsi, job_done(j), status, ctype, body, len);
 }
+
+void
+job_respond_object(struct job *j, json_t *o)
+{
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (body == NULL) {
+		job_error(j, 500, "internal_error", "out of memory");
+		return;
+	}
+	job_respond(j, 200, "application/json", body, strlen(body));
+}

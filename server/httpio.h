@@ -15,6 +15,7 @@
 #define SURAK_HTTPIO_H
 
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <stdint.h>
 
@@ -85,6 +86,8 @@ int job_alive(struct job *j, redisReply *r);
 /* Ends j with an error, or with a response (body malloc'd, taken). */
 void job_error(struct job *j, int status, const char *code, const char *message);
 void job_respond(struct job *j, int status, const char *ctype, char *body, size_t len);
+/* Ends j with 200 and the JSON object o (the reference is taken). */
+void job_respond_object(struct job *j, json_t *o);
 /* Runs a script for j; if it cannot be sent, j ends with 503 (or 500 for a bug). */
 void job_run(struct job *j, enum script_id script, const char *const *args, store_reply_fn fn);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "console.h"
 #include "httpio.h"
 #include "proto.h"
 #include "staff.h"
@@ -132,48 +133,33 @@ by_votes(const void *a, const void *b)
 	return vx < vy ? 1 : vx > vy ? -1 : 0;
 }
 
+/* [ms, asks] pairs by their minute. */
+static int
+by_minute(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
+	json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
+
+	return x < y ? -1 : x > y;
+}
+
 /* The answer: the sums, the top TOP questions by votes, the asks per minute in order. */
 static void
 report_done(struct job *j)
 {
 	struct report *rp = j->state;
-	size_t n = json_array_size(rp->top), i;
-	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *top = json_array(), *pm = json_array(), *o;
+	json_t *top = json_array(), *pm = json_array(), *x, *o;
 	const char *k;
-	json_t *x;
-	char *body;
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rp->top, i);
-	qsort(v, n, sizeof(*v), by_votes);
-	for (i = 0; i < n && i < TOP; i++)
-		json_array_append(top, v[i]);
-	free(v);
+	sort_json_array(rp->top, by_votes);
+	for (i = 0; i < json_array_size(rp->top) && i < TOP; i++)
+		json_array_append(top, json_array_get(rp->top, i));
 	/* Object keys come in no order: the minutes are sorted as numbers. */
-	n = json_object_size(rp->per_minute);
-	{
-		long long (*mins)[2] = xcalloc(n ? n : 1, sizeof(*mins));
-		size_t m = 0;
-
-		json_object_foreach(rp->per_minute, k, x) {
-			mins[m][0] = strtoll(k, NULL, 10);
-			mins[m++][1] = json_integer_value(x);
-		}
-		for (i = 1; i < m; i++) {	/* insertion sort: minutes of a few hours */
-			long long t0 = mins[i][0], t1 = mins[i][1];
-			size_t p = i;
-
-			for (; p > 0 && mins[p - 1][0] > t0; p--) {
-				mins[p][0] = mins[p - 1][0];
-				mins[p][1] = mins[p - 1][1];
-			}
-			mins[p][0] = t0;
-			mins[p][1] = t1;
-		}
-		for (i = 0; i < m; i++)
-			json_array_append_new(pm, json_pack("[I,I]", (json_int_t)mins[i][0], (json_int_t)mins[i][1]));
-		free(mins);
-	}
+	json_object_foreach(rp->per_minute, k, x)
+		json_array_append_new(pm, json_pack("[I,I]", (json_int_t)strtoll(k, NULL, 10),
+		    json_integer_value(x)));
+	sort_json_array(pm, by_minute);
 	o = json_pack("{s:O,s:o,s:O,s:O,s:O,s:o,s:s}", "counts", rp->counts, "per_minute", pm,
 	    "topics", rp->topics, "places", rp->places, "sources", rp->sources, "top", top,
 	    "today", rp->today);
@@ -184,13 +170,7 @@ report_done(struct job *j)
 	} else {
 		json_object_set(o, "room", rp->room);
 	}
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (body == NULL) {
-		job_error(j, 500, "internal_error", "out of memory");
-		return;
-	}
-	job_respond(j, 200, "application/json", body, strlen(body));
+	job_respond_object(j, o);
 }
 
 static void next_room(struct job *j);
@@ -305,20 +285,13 @@ on_rooms(void *arg, redisReply *r)
 {
 	struct job *j = arg;
 	struct report *rp = j->state;
-	const redisReply *ids;
-	size_t i;
 
 	if (!job_alive(j, r))
 		return;
-	if (!store_reply_ok(r) || (ids = store_reply_array(r, ROOMS_INDEX_R_IDS)) == NULL) {
+	if ((rp->rooms = console_room_ids(r)) == NULL) {
 		job_error(j, 500, "internal_error", "malformed reply from Redis");
 		return;
 	}
-	rp->rooms = json_array();
-	for (i = 0; i < ids->elements; i++)
-		if (ids->element[i]->type == REDIS_REPLY_STRING &&
-		    proto_valid_room_id(ids->element[i]->str, ids->element[i]->len))
-			json_array_append_new(rp->rooms, json_string(ids->element[i]->str));
 	next_room(j);
 }
 

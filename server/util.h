@@ -54,4 +54,8 @@ int parse_long(const char *s, long min, long max, long *out);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 
+/* Sorts a JSON array (jansson's json_t) in place; cmp gets two json_t **. */
+struct json_t;
+void sort_json_array(struct json_t *a, int (*cmp)(const void *, const void *));
+
 #endif

@@ -36,11 +36,16 @@ export function tagName(kind, id) {
   return (n && (n[currentLanguage()] || n.ru || n.kk || n.en)) || id;
 }
 
-// Today as YYYY-MM-DD in the reader's time zone.
-export function today() {
-  const d = new Date();
+// The day `days` from today (0: today) as YYYY-MM-DD in the reader's time zone.
+export function localDay(days = 0) {
+  const d = new Date(Date.now() + days * 86400000);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+
+export const today = () => localDay(0);
+
+// A receipt code as it is shown and read out: ABCD-EFGH-JKMN.
+export const spacedCode = (code) => code.replace(/(.{4})(?=.)/g, '$1-');
 
 export function isOverdue(q) {
   const f = q.followup;

@@ -8,7 +8,7 @@
 
 import { el } from './client.js';
 import { t } from './i18n.js';
-import { getCatalog, tagName, tagChips, outcome } from './followup.js';
+import { getCatalog, tagName, tagChips, outcome, localDay } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -88,11 +88,6 @@ async function loadDepartments(key) {
   return departments;
 }
 
-function inDays(n) {
-  const d = new Date(Date.now() + n * 86400000);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 // G: the assign dialog for ids; each is sent as its own `assign` action.
 export async function assignDialog(ids, run, key) {
   if (!ids.length) return;
@@ -103,7 +98,7 @@ export async function assignDialog(ids, run, key) {
   const keep = $('assign-dept').value || localStorage.getItem('surak.dept') || '';
   $('assign-dept').replaceChildren(...list.map((x) => el('option', { value: x.id, text: tagName('departments', x.id) })));
   if (list.some((x) => x.id === keep)) $('assign-dept').value = keep;
-  if (!$('assign-due').value || $('assign-due').value < inDays(0)) $('assign-due').value = inDays(10);
+  if (!$('assign-due').value || $('assign-due').value < localDay(0)) $('assign-due').value = localDay(10);
   d.returnValue = '';
   d.showModal();
   d.onclose = async () => {

@@ -10,13 +10,13 @@ import { Client, roomFromPath, el } from './client.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
 import { whoAmI, signInForm, staffBar } from './staff.js';
+import { spacedCode as spaced } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
 const room = roomFromPath();
 let client;
 const calls = [];	// this page's calls, newest first
 
-const spaced = (code) => code.replace(/(.{4})(?=.)/g, '$1-');
 
 function notice(text, bad = false) {
   $('notice').textContent = text;

@@ -4,7 +4,7 @@
 
 import { el } from './client.js';
 import { loadLanguage, languageSwitch, t } from './i18n.js';
-import { outcome, loadCatalog, formatTime } from './followup.js';
+import { outcome, loadCatalog, formatTime, spacedCode } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
 const code = decodeURIComponent(location.pathname.slice(3)).toUpperCase().replace(/[\s-]/g, '');
@@ -20,7 +20,7 @@ function draw() {
     el('span', { class: `chip ${r.status}`, text: t(`status.${r.status}`) }),
     el('span', { text: t('receipt.asked', { when: formatTime(r.asked_at) }) }),
     r.id !== null && el('span', { text: t('votes', { n: r.votes }) }),
-    el('span', { text: t('receipt.code', { code: code.replace(/(.{4})(?=.)/g, '$1-') }) }));
+    el('span', { text: t('receipt.code', { code: spacedCode(code) }) }));
   const parts = outcome(r, r.room);
   $('outcome').replaceChildren(...parts, !(r.followup && r.followup.answer) && r.status !== 'rejected' &&
     el('p', { class: 'outcome', text: t('receipt.waiting') }));

@@ -9,7 +9,7 @@
 import { roomFromPath, keyFromFragment, el } from './client.js';
 import { loadLanguage, languageSwitch, t, currentLanguage } from './i18n.js';
 import { whoAmI, signInForm, staffBar } from './staff.js';
-import { outcome, tagName, loadCatalog, today, formatTime } from './followup.js';
+import { outcome, tagName, loadCatalog, today, localDay, formatTime } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
 const room = location.pathname.startsWith('/report/') ? roomFromPath() : null;
@@ -112,10 +112,6 @@ async function load(url, headers = {}) {
   return true;
 }
 
-function isoDaysAgo(n) {
-  const d = new Date(Date.now() - n * 86400000);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 async function main() {
   await loadLanguage();
@@ -141,7 +137,7 @@ async function main() {
     return;
   }
   const params = new URLSearchParams(location.search);
-  $('from').value = params.get('from') || isoDaysAgo(30);
+  $('from').value = params.get('from') || localDay(-30);
   $('to').value = params.get('to') || today();
   $('range').hidden = false;
   const show = async () => {

@@ -6,7 +6,7 @@ import { VList } from './vlist.js';
 import { currentLanguage } from './i18n.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
-import { outcome, loadCatalog } from './followup.js';
+import { outcome, loadCatalog, spacedCode } from './followup.js';
 
 const room = roomFromPath();
 const $ = (id) => document.getElementById(id);
@@ -224,7 +224,7 @@ async function submit(e) {
 // The receipt code of the last question asked, with the page that follows it.
 function showReceipt(code) {
   if (!code) return;
-  const shown = code.replace(/(.{4})(?=.)/g, '$1-');
+  const shown = spacedCode(code);
   $('receipt').hidden = false;
   $('receipt').replaceChildren(
     el('p', { class: 'code', text: t('viewer.receipt', { code: shown }) }),
