@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rconn.h"
+#include "replicas.h"
 #include "util.h"
 
 #define WATCHDOG_MS 100
@@ -43,15 +44,7 @@ struct call {
 	char **argv;
 	size_t *lens;
 	int retried;
-	redisReply *held;	/* the script's reply, while WAIT confirms the replicas have it */
-	struct call *next;	/* in the queue of held replies */
 };
-
-/* Replies held for --redis-replicas, oldest first; one WAIT at a time covers them. */
-static struct {
-	struct call *head, *tail;
-	struct call *mark;	/* the last call the WAIT in flight covers, or NULL */
-} held;
 
 static struct {
 	uv_loop_t *loop;
@@ -101,120 +94,7 @@ call_free(struct call *k)
 		free(k->argv[i]);
 	free(k->argv);
 	free(k->lens);
-	if (k->held)
-		freeReplyObject(k->held);
 	free(k);
-}
-
-/* A copy of a reply that outlives hiredis's callback (freed with freeReplyObject). */
-static redisReply *
-reply_dup(const redisReply *r)
-{
-	redisReply *c = xcalloc(1, sizeof(*c));
-	size_t i;
-
-	c->type = r->type;
-	c->integer = r->integer;
-	if (r->str) {
-		c->str = xmalloc(r->len + 1);
-		memcpy(c->str, r->str, r->len);
-		c->str[r->len] = '\0';
-		c->len = r->len;
-	}
-	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
-		c->element = xcalloc(r->elements, sizeof(*c->element));
-		c->elements = r->elements;
-		for (i = 0; i < r->elements; i++)
-			c->element[i] = reply_dup(r->element[i]);
-	}
-	return c;
-}
-
-/*
- * --redis-replicas N: a script's reply is held until WAIT says N replicas
- * have everything written so far, that script's changes included; if they
- * do not within --redis-replica-wait, its client gets `unavailable` (and a
- * retry with the same rid is a replay, so nothing is done twice). WAIT
- * blocks the connection it is sent on, so one is in flight at a time and
- * covers every reply held before it was sent.
- */
-static void send_wait(void);
-
-static void
-on_wait(void *arg, redisReply *r)
-{
-	int ok = r && r->type == REDIS_REPLY_INTEGER && r->integer >= st.cfg->redis_replicas;
-	struct call *k, *last = held.mark;
-
-	(void)arg;
-	if (!ok)
-		log_warn("redis: %lld of %d replicas within %d ms; the changes waiting are answered unavailable",
-		    r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1LL, st.cfg->redis_replicas,
-		    st.cfg->redis_replica_wait_ms);
-	held.mark = NULL;
-	while ((k = held.head) != NULL) {
-		held.head = k->next;
-		if (held.head == NULL)
-			held.tail = NULL;
-		if (!ok)
-			metrics.redis_replica_timeouts++;
-		k->fn(k->arg, ok ? k->held : NULL);
-		call_free(k);
-		if (k == last)
-			break;
-	}
-	sync_metrics();
-	if (held.head)
-		send_wait();
-}
-
-static void
-send_wait(void)
-{
-	char n[16], ms[16];
-	const char *wait[3] = { "WAIT", n, ms };
-
-	snprintf(n, sizeof(n), "%d", st.cfg->redis_replicas);
-	snprintf(ms, sizeof(ms), "%d", st.cfg->redis_replica_wait_ms);
-	held.mark = held.tail;
-	if (rconn_send(st.cmd, 3, wait, NULL, on_wait, NULL, NULL, 1) < 0)
-		on_wait(NULL, NULL);
-}
-
-/*
- * Scripts that change nothing a failover could lose (the candidates'
- * similar mode counts a rate limit, which may be lost): their replies are
- * not held.
- */
-static int
-reads_only(enum script_id s)
-{
-	static const enum script_id reads[] = {
-		SCRIPT_CANDIDATES, SCRIPT_KEYS, SCRIPT_SNAPSHOT, SCRIPT_EXPORT, SCRIPT_VARIANTS,
-		SCRIPT_ANSWERS, SCRIPT_FOLLOWUP, SCRIPT_REPORT, SCRIPT_RECEIPT, SCRIPT_INFO,
-		SCRIPT_AUDIT, SCRIPT_HISTORY, SCRIPT_PAST_FIND, SCRIPT_ANSWERS_TOP,
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(reads); i++)
-		if (reads[i] == s)
-			return 1;
-	return 0;
-}
-
-/* Holds k's reply r until the replicas have it. */
-static void
-hold(struct call *k, const redisReply *r)
-{
-	k->held = reply_dup(r);
-	k->next = NULL;
-	if (held.tail)
-		held.tail->next = k;
-	else
-		held.head = k;
-	held.tail = k;
-	if (held.mark == NULL)
-		send_wait();
 }
 
 static int
@@ -266,11 +146,11 @@ on_call_reply(void *arg, redisReply *r)
 		}
 		r = NULL;
 	}
-	if (r && r->type != REDIS_REPLY_ERROR && st.cfg->redis_replicas > 0 && !reads_only(k->script)) {
-		hold(k, r);
-		return;
+	if (replicas_wanted(k->script, r)) {
+		replicas_hold(r, k->fn, k->arg);
+	} else {
+		k->fn(k->arg, r);
 	}
-	k->fn(k->arg, r);
 	call_free(k);
 	sync_metrics();
 }
@@ -605,6 +485,7 @@ store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *
 	st.cmd = rconn_new(loop, "command", &cfg->redis, 0, (unsigned)cfg->redis_inflight,
 	    deadline(), &cmd_hooks, NULL);
 	st.sub = rconn_new(loop, "subscriber", &cfg->redis, 1, 1, deadline(), &sub_hooks, NULL);
+	replicas_init(st.cmd, cfg);
 	uv_timer_init(loop, &st.watchdog);
 	uv_timer_start(&st.watchdog, on_watchdog, 0, WATCHDOG_MS);
 	return 0;
