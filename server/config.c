@@ -33,6 +33,8 @@ static const struct opt opts[] = {
 	  "listen address (default: every interface)" },
 	{ "redis", "REDIS_URL", OPT_STR, OFF(redis_url), "redis://127.0.0.1:6379", 0, 0,
 	  "redis://[:password@]host[:port][/db] or unix:///path.sock" },
+	{ "redis-cluster", "SURAK_REDIS_CLUSTER", OPT_STR, OFF(redis_cluster), NULL, 0, 0,
+	  "a Redis Cluster instead: seed nodes as HOST:PORT[,HOST:PORT…] (or redis://[:password@]HOST:PORT URLs)" },
 	{ "admin-token", "SURAK_ADMIN_TOKEN", OPT_STR, OFF(admin_token), NULL, 0, 0,
 	  "a bearer token that acts as an admin: rooms, staff, departments (required, 16+ characters)" },
 	{ "web", "SURAK_WEB", OPT_STR, OFF(web_dir), "web", 0, 0,
@@ -240,6 +242,46 @@ fail:
 	return -1;
 }
 
+/* --redis-cluster: HOST:PORT or redis:// URLs, comma-separated. */
+static int
+parse_seeds(struct config *c, char *err, size_t errlen)
+{
+	const char *p = c->redis_cluster;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char url[512];
+		struct redis_addr a;
+
+		if (n == 0 || n >= 256) {
+			snprintf(err, errlen, "--redis-cluster takes HOST:PORT[,HOST:PORT…], not '%.64s'",
+			    c->redis_cluster);
+			return -1;
+		}
+		snprintf(url, sizeof(url), "%s%.*s", strncmp(p, "redis://", 8) == 0 ? "" : "redis://", (int)n, p);
+		if (config_parse_redis_url(url, &a, err, errlen) < 0)
+			return -1;
+		if (a.unix_path || a.db) {
+			snprintf(err, errlen, "--redis-cluster: a cluster node is HOST:PORT (no socket path, no db), "
+			    "not '%.*s'", (int)n, p);
+			free(a.host);
+			free(a.unix_path);
+			free(a.password);
+			return -1;
+		}
+		c->seeds = xrealloc(c->seeds, (size_t)(c->nseeds + 1) * sizeof(*c->seeds));
+		c->seeds[c->nseeds++] = a;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (c->nseeds == 0) {
+		snprintf(err, errlen, "--redis-cluster needs at least one HOST:PORT");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
@@ -294,6 +336,8 @@ config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (config_parse_redis_url(c->redis_url, &c->redis, err, errlen) < 0)
 		return -1;
+	if (c->redis_cluster && parse_seeds(c, err, errlen) < 0)
+		return -1;
 	if (c->trust_proxy && (strcmp(c->trust_proxy, "0") == 0 || strcmp(c->trust_proxy, "false") == 0 ||
 	    strcmp(c->trust_proxy, "no") == 0)) {
 		free(c->trust_proxy);
@@ -318,5 +362,11 @@ config_free(struct config *c)
 	free(c->redis.host);
 	free(c->redis.unix_path);
 	free(c->redis.password);
+	for (i = 0; i < (size_t)c->nseeds; i++) {
+		free(c->seeds[i].host);
+		free(c->seeds[i].unix_path);
+		free(c->seeds[i].password);
+	}
+	free(c->seeds);
 	memset(c, 0, sizeof(*c));
 }

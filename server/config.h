@@ -23,6 +23,9 @@ struct config {
 	char *host;		/* listen address; NULL = every interface */
 	char *redis_url;
 	struct redis_addr redis;
+	char *redis_cluster;	/* seed nodes of a Redis Cluster, or NULL: the one Redis of redis_url */
+	struct redis_addr *seeds;	/* redis_cluster, parsed */
+	int nseeds;
 	char *admin_token;
 	char *web_dir;
 	char *tags_dir;		/* topics.txt and places.txt; NULL = built in */

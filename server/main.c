@@ -98,7 +98,7 @@ main(int argc, char **argv)
 		.on_subscribed = rooms_on_subscribed,
 		.on_unsubscribed = rooms_on_unsubscribed,
 		.on_sub_ready = rooms_on_sub_ready,
-		.on_sub_lost = rooms_on_sub_lost,
+		.on_lost = rooms_on_lost,
 	};
 	char err[256];
 	int r, worker;

@@ -287,6 +287,35 @@ rconn_subscribe(struct rconn *c, const char *verb, const char *channel)
 	return 0;
 }
 
+/*
+ * hiredis 0.14 predates sharded Pub/Sub: it hands a pushed message to a
+ * callback only for a channel it saw SUBSCRIBEd, looked up by the name
+ * the push carries. So a shard channel is subscribed both ways: SUBSCRIBE
+ * registers the channel with hiredis (nothing is PUBLISHed on it), and
+ * SSUBSCRIBE, appended right behind it without a hiredis callback, is
+ * the subscription the events ("smessage") come by. Leaving is the
+ * reverse: SUNSUBSCRIBE, then the UNSUBSCRIBE whose answer ends hiredis's
+ * registration. Redis's answers ("ssubscribe", "sunsubscribe", also one
+ * Redis sends by itself when the slot moves) reach the message hook.
+ */
+int
+rconn_shard_subscribe(struct rconn *c, const char *channel, int on)
+{
+	const char *reg[2] = { on ? "SUBSCRIBE" : "UNSUBSCRIBE", channel };
+	const char *shard[2] = { on ? "SSUBSCRIBE" : "SUNSUBSCRIBE", channel };
+
+	if (c->ac == NULL || c->state != C_READY || !c->subscriber)
+		return -1;
+	if (!on && redisAppendCommandArgv(&c->ac->c, 2, shard, NULL) != REDIS_OK)
+		return -1;
+	/* This one also has the loop write the buffer out. */
+	if (redisAsyncCommandArgv(c->ac, on_message, c, 2, reg, NULL) != REDIS_OK)
+		return -1;
+	if (on && redisAppendCommandArgv(&c->ac->c, 2, shard, NULL) != REDIS_OK)
+		return -1;
+	return 0;
+}
+
 /* ---- connection ---- */
 
 static void

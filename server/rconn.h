@@ -81,6 +81,12 @@ int rconn_setup_send(struct rconn *c, int argc, const char *const *argv, rconn_r
  * setup it is a setup step, ended by rconn_setup_step(). -1 if not ready.
  */
 int rconn_subscribe(struct rconn *c, const char *verb, const char *channel);
+/*
+ * A subscriber's SSUBSCRIBE (on) or SUNSUBSCRIBE of a shard channel; the
+ * answers ("ssubscribe", "smessage", "sunsubscribe", then "unsubscribe"
+ * when leaving) arrive as messages. -1 if not ready.
+ */
+int rconn_shard_subscribe(struct rconn *c, const char *channel, int on);
 /* One setup step ended (a subscriber's setup subscription confirmed). */
 void rconn_setup_step(struct rconn *c);
 

@@ -21,18 +21,36 @@ struct held {
 	struct held *next;
 };
 
-static struct {
+struct replicas;
+static void on_wait_done(struct replicas *R, int ok, int all);
+
+/* One command connection's held replies (a master's, in a cluster). */
+struct replicas {
 	struct rconn *cmd;
 	const struct config *cfg;
 	struct held *head, *tail;	/* oldest first */
 	struct held *mark;		/* the last one the WAIT in flight covers, or NULL */
-} R;
+};
+
+struct replicas *
+replicas_new(struct rconn *cmd, const struct config *cfg)
+{
+	struct replicas *R = xcalloc(1, sizeof(*R));
+
+	R->cmd = cmd;
+	R->cfg = cfg;
+	return R;
+}
 
 void
-replicas_init(struct rconn *cmd, const struct config *cfg)
+replicas_free(struct replicas *R)
 {
-	R.cmd = cmd;
-	R.cfg = cfg;
+	if (R == NULL)
+		return;
+	/* The connection was freed first: its WAIT has been answered NULL, and so the held replies. */
+	while (R->head)
+		on_wait_done(R, 0, 1);
+	free(R);
 }
 
 /*
@@ -57,9 +75,9 @@ reads_only(enum script_id s)
 }
 
 int
-replicas_wanted(enum script_id s, const redisReply *r)
+replicas_wanted(const struct config *cfg, enum script_id s, const redisReply *r)
 {
-	return R.cfg->redis_replicas > 0 && r && r->type != REDIS_REPLY_ERROR && !reads_only(s);
+	return cfg->redis_replicas > 0 && r && r->type != REDIS_REPLY_ERROR && !reads_only(s);
 }
 
 /* A copy of a reply that outlives hiredis's callback (freed with freeReplyObject). */
@@ -86,64 +104,72 @@ reply_dup(const redisReply *r)
 	return c;
 }
 
-static void send_wait(void);
-
+/* Answers the replies the WAIT covered (or all that are held). */
 static void
-on_wait(void *arg, redisReply *r)
+on_wait_done(struct replicas *R, int ok, int all)
 {
-	int ok = r && r->type == REDIS_REPLY_INTEGER && r->integer >= R.cfg->redis_replicas;
-	struct held *h, *last = R.mark;
+	struct held *h, *last = R->mark;
 
-	(void)arg;
-	if (!ok)
-		log_warn("redis: %lld of %d replicas within %d ms; the changes waiting are answered unavailable",
-		    r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1LL, R.cfg->redis_replicas,
-		    R.cfg->redis_replica_wait_ms);
-	R.mark = NULL;
-	while ((h = R.head) != NULL) {
+	R->mark = NULL;
+	while ((h = R->head) != NULL) {
 		int covered_all = h == last;
 
-		R.head = h->next;
-		if (R.head == NULL)
-			R.tail = NULL;
+		R->head = h->next;
+		if (R->head == NULL)
+			R->tail = NULL;
 		if (!ok)
 			metrics.redis_replica_timeouts++;
 		h->fn(h->arg, ok ? h->r : NULL);
 		freeReplyObject(h->r);
 		free(h);
-		if (covered_all)
+		if (covered_all && !all)
 			break;
 	}
-	if (R.head)
-		send_wait();
+}
+
+static void send_wait(struct replicas *R);
+
+static void
+on_wait(void *arg, redisReply *r)
+{
+	struct replicas *R = arg;
+	int ok = r && r->type == REDIS_REPLY_INTEGER && r->integer >= R->cfg->redis_replicas;
+
+	if (!ok)
+		log_warn("redis: %lld of %d replicas within %d ms; the changes waiting are answered unavailable",
+		    r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1LL, R->cfg->redis_replicas,
+		    R->cfg->redis_replica_wait_ms);
+	on_wait_done(R, ok, 0);
+	if (R->head)
+		send_wait(R);
 }
 
 static void
-send_wait(void)
+send_wait(struct replicas *R)
 {
 	char n[16], ms[16];
 	const char *wait[3] = { "WAIT", n, ms };
 
-	snprintf(n, sizeof(n), "%d", R.cfg->redis_replicas);
-	snprintf(ms, sizeof(ms), "%d", R.cfg->redis_replica_wait_ms);
-	R.mark = R.tail;
-	if (rconn_send(R.cmd, 3, wait, NULL, on_wait, NULL, NULL, 1) < 0)
-		on_wait(NULL, NULL);
+	snprintf(n, sizeof(n), "%d", R->cfg->redis_replicas);
+	snprintf(ms, sizeof(ms), "%d", R->cfg->redis_replica_wait_ms);
+	R->mark = R->tail;
+	if (rconn_send(R->cmd, 3, wait, NULL, on_wait, R, NULL, 1) < 0)
+		on_wait_done(R, 0, 1);
 }
 
 void
-replicas_hold(const redisReply *r, store_reply_fn fn, void *arg)
+replicas_hold(struct replicas *R, const redisReply *r, store_reply_fn fn, void *arg)
 {
 	struct held *h = xcalloc(1, sizeof(*h));
 
 	h->r = reply_dup(r);
 	h->fn = fn;
 	h->arg = arg;
-	if (R.tail)
-		R.tail->next = h;
+	if (R->tail)
+		R->tail->next = h;
 	else
-		R.head = h;
-	R.tail = h;
-	if (R.mark == NULL)
-		send_wait();
+		R->head = h;
+	R->tail = h;
+	if (R->mark == NULL)
+		send_wait(R);
 }

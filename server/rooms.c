@@ -54,7 +54,6 @@ static struct {
 	struct map *rooms;
 	uv_timer_t maint;
 	uv_idle_t serve;	/* runs while a room has members still to welcome */
-	int sub_ready;
 } R;
 
 static void load(struct room *rm);
@@ -160,7 +159,7 @@ room_free(struct room *rm)
 static void
 subscribe(struct room *rm)
 {
-	if (rm->sub != SUB_NONE || !R.sub_ready)
+	if (rm->sub != SUB_NONE)
 		return;
 	if (store_subscribe(rm->id) == 0)
 		rm->sub = SUB_PENDING;
@@ -599,25 +598,23 @@ rooms_on_sub_ready(void)
 	struct room *rm;
 	size_t pos = 0;
 
-	R.sub_ready = 1;
 	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL)
 		if (rm->nmembers > 0)
 			subscribe(rm);
 }
 
 void
-rooms_on_sub_lost(void)
+rooms_on_lost(const char *room)
 {
-	struct room *rm;
-	size_t pos = 0;
+	struct room *rm = map_get(R.rooms, room);
 
-	R.sub_ready = 0;
-	while ((rm = map_next(R.rooms, &pos, NULL)) != NULL) {
-		rm->sub = SUB_NONE;
-		evlist_clear(&rm->early);
-		if (rm->nmembers == 0 && !busy(rm))
-			room_free(rm);	/* map_del during map_next is allowed */
-	}
+	if (rm == NULL)
+		return;
+	/* Subscribed again by the maintenance timer if it has members; the copy is then reloaded. */
+	rm->sub = SUB_NONE;
+	evlist_clear(&rm->early);
+	if (rm->nmembers == 0 && !busy(rm))
+		room_free(rm);
 }
 
 /* Another slice of welcomes, for every room with members still waiting. */

@@ -26,7 +26,7 @@ void rooms_on_event(const char *room, const char *payload, size_t len);
 void rooms_on_subscribed(const char *room);
 void rooms_on_unsubscribed(const char *room);
 void rooms_on_sub_ready(void);
-void rooms_on_sub_lost(void);
+void rooms_on_lost(const char *room);
 
 /*
  * Admits a member (role, client, key and resume point set) into a room.

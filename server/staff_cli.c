@@ -88,7 +88,7 @@ run(redisContext *c, enum script_id s, const char *const *args, int nargs)
 	argv[1] = src;
 	argv[2] = "1";
 	argv[3] = "surak:{" STAFF_ROOM "}";
-	argv[4] = "surak:ev:" STAFF_ROOM;
+	argv[4] = "surak:ev:{" STAFF_ROOM "}";
 	argv[5] = now;
 	argv[6] = "1";
 	for (i = 0; i < nargs && i < 24; i++)

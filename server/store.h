@@ -1,12 +1,14 @@
 /*
- * store: everything the hub asks of Redis. Two connections on the hub's
- * libuv loop (rconn.h): one for commands (the Lua scripts, pipelined, at
- * most --redis-inflight at Redis at once, the rest waiting in the hub),
- * one for subscriptions. Every command has a deadline from when it is
- * sent and fails alone when it passes; the connections are declared dead
- * only when a heartbeat shows Redis itself is not answering, then re-
- * established with backoff, their scripts reloaded, their channels
- * resubscribed.
+ * store: everything the hub asks of Redis: the one Redis of --redis, or
+ * the masters of a Redis Cluster (--redis-cluster), each room's commands
+ * and events on the node that serves its hash slot. Two connections per
+ * node on the hub's libuv loop (rconn.h): one for commands (the Lua
+ * scripts, pipelined, at most --redis-inflight at Redis at once, the rest
+ * waiting in the hub), one for subscriptions. Every command has a
+ * deadline from when it is sent and fails alone when it passes; the
+ * connections are declared dead only when a heartbeat shows the node
+ * itself is not answering, then re-established with backoff, their
+ * scripts reloaded, their rooms told to subscribe again.
  */
 #ifndef SURAK_STORE_H
 #define SURAK_STORE_H
@@ -34,16 +36,20 @@ typedef void (*store_reply_fn)(void *arg, redisReply *reply);
 typedef int (*store_wanted_fn)(void *arg);
 
 struct store_hooks {
-	/* A PUBLISHed room event arrived. */
+	/* A room event arrived (SPUBLISHed by a script). */
 	void (*on_event)(const char *room, const char *payload, size_t len);
-	/* SUBSCRIBE to a room's channel is confirmed: events flow from now. */
+	/* The subscription to a room's channel is confirmed: events flow from now. */
 	void (*on_subscribed)(const char *room);
-	/* UNSUBSCRIBE from a room's channel is confirmed. */
+	/* Leaving a room's channel is confirmed. */
 	void (*on_unsubscribed)(const char *room);
-	/* The subscriber connection is (back) up with no room subscribed. */
+	/* A subscriber connection is (back) up: rooms may subscribe (again). */
 	void (*on_sub_ready)(void);
-	/* The subscriber connection is lost: no room is subscribed any more. */
-	void (*on_sub_lost)(void);
+	/*
+	 * A room's subscription is gone without being left: its node's
+	 * subscriber was lost, or its slot moved to another node. Events may
+	 * have been missed; subscribing again reloads the room.
+	 */
+	void (*on_lost)(const char *room);
 };
 
 int store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *hooks);
@@ -74,7 +80,11 @@ enum store_status store_run(enum script_id s, const char *room, const char *cons
 /* This hub process's random id (also names its heartbeat channel). */
 const char *store_hub_id(void);
 
-/* Sends SUBSCRIBE / UNSUBSCRIBE for a room's channel; -1 if not connected. */
+/*
+ * Subscribes to / leaves a room's channel on the node that serves the
+ * room; -1 if that node's subscriber is not connected (or, in a cluster,
+ * the room's node is not known yet).
+ */
 int store_subscribe(const char *room);
 int store_unsubscribe(const char *room);
 

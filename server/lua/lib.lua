@@ -3,7 +3,8 @@
 --
 -- Calling convention, for every script:
 --   KEYS[1]  the room's key prefix, "surak:{ROOM}" (one hash slot per room)
---   ARGV[1]  the room's PUBLISH channel
+--   ARGV[1]  the room's channel, "surak:ev:{ROOM}" (sharded Pub/Sub, in the
+--            room's slot, so SPUBLISH stays on the room's node in a cluster)
 --   ARGV[2]  now, wall-clock milliseconds, from the hub
 --   ARGV[3]  how many events to keep in the room's history
 --   ARGV[4…] the script's own arguments, declared in its header as
@@ -208,7 +209,7 @@ local function emit(body)
   local hk = key('ev')
   redis.call('RPUSH', hk, ev)
   redis.call('LTRIM', hk, -HISTORY, -1)
-  redis.call('PUBLISH', CHANNEL, ev)
+  redis.call('SPUBLISH', CHANNEL, ev)
   return seq
 end
 
