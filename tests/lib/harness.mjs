@@ -101,6 +101,8 @@ export class Redis {
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
       '--protected-mode', 'no', '--logfile', join(this.dir, 'redis.log'),
       ...(this.opts?.replicaOf ? ['--replicaof', '127.0.0.1', String(this.opts.replicaOf)] : []),
+      ...(this.opts?.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'),
+        '--cluster-node-timeout', String(this.opts.nodeTimeoutMs), '--cluster-port', String(this.opts.busPort)] : []),
     ], { stdio: 'ignore' });
     live.add(this.proc);
     this.proc.once('exit', () => live.delete(this.proc));
@@ -131,12 +133,86 @@ export class Redis {
   }
 }
 
+// A Redis Cluster of our own on loopback, from Debian's redis-server:
+// `masters` masters with `replicas` replicas each (redis-cli --cluster
+// create), every node with its own port, bus port and data dir, AOF with
+// appendfsync always, and a short node timeout so a failover takes seconds.
+export class RedisCluster {
+  static async start({ masters = 3, replicas = 1, nodeTimeoutMs = 1000 } = {}) {
+    const c = new RedisCluster();
+    c.nodes = [];
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      const n = new Redis();
+      n.opts = { cluster: true, nodeTimeoutMs, busPort: await freePort() };
+      n.dir = mkdtempSync(join(tmpdir(), 'surak-cluster-'));
+      n.port = await freePort();
+      await n.launch();
+      c.nodes.push(n);
+    }
+    execFileSync('redis-cli', ['--cluster', 'create', ...c.nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'ignore', timeout: 30000 });
+    await c.waitOk();
+    // Every master's replicas online (their first sync done), so WAIT can be met.
+    await waitUntil('the replicas in sync', () => c.slots().every(({ node }) => {
+      const info = node.cli('INFO', 'replication');
+      return (info.match(/state=online/g) || []).length >= replicas;
+    }), 30000, 100);
+    return c;
+  }
+
+  // What a hub is given: --redis-cluster with every node as a seed.
+  get seeds() { return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(','); }
+  get url() { return `redis://127.0.0.1:${this.nodes[0].port}`; }
+
+  alive() { return this.nodes.filter((n) => !exited(n.proc)); }
+
+  // Every live node says the cluster is ok and agrees on who serves every slot.
+  async waitOk(timeoutMs = 30000) {
+    await waitUntil('the cluster ok on every live node', () => this.alive().every((n) => {
+      try {
+        return /cluster_state:ok/.test(n.cli('CLUSTER', 'INFO')) && /cluster_slots_ok:16384/.test(n.cli('CLUSTER', 'INFO'));
+      } catch { return false; }
+    }), timeoutMs, 100);
+  }
+
+  // The slot map as a live node sees it: [{lo, hi, node}], node the master's Redis.
+  slots() {
+    for (const n of this.alive()) {
+      let shards;
+      try {
+        shards = JSON.parse(execFileSync('redis-cli', ['-p', String(n.port), '--json', 'CLUSTER', 'SLOTS'],
+          { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }));
+      } catch { continue; }
+      return shards.map(([lo, hi, [, port]]) => ({ lo, hi, node: this.nodes.find((x) => x.port === Number(port)) }));
+    }
+    throw new Error('no live cluster node answers CLUSTER SLOTS');
+  }
+
+  // The master that serves a slot now.
+  master(slot, map = this.slots()) {
+    return map.find((r) => slot >= r.lo && slot <= r.hi)?.node ?? null;
+  }
+
+  slotOf(key) { return Number(this.alive()[0].cli('CLUSTER', 'KEYSLOT', key)); }
+
+  // redis-cli in cluster mode (follows MOVED) against a live node.
+  cli(...args) {
+    return execFileSync('redis-cli', ['-c', '-p', String(this.alive()[0].port), ...args.map(String)],
+      { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  }
+
+  async stop() {
+    for (const n of this.nodes) await n.stop();
+  }
+}
+
 // A hub process. Its stderr goes to a file that is checked for sanitizer
 // reports when it stops.
 export class Hub {
   static async start(redis, opts = {}) {
     const h = new Hub();
     h.redisUrl = redis.url;
+    h.redisSeeds = redis.seeds;	// a RedisCluster's
     h.opts = opts;
     h.port = opts.port || await freePort();
     h.logDir = mkdtempSync(join(tmpdir(), 'surak-hub-'));
@@ -150,7 +226,8 @@ export class Hub {
 
   async launch() {
     const fd = openSync(this.logFile, 'a');
-    const args = ['--port', String(this.port), '--redis', this.redisUrl,
+    const args = ['--port', String(this.port),
+      ...(this.redisSeeds ? ['--redis-cluster', this.redisSeeds] : ['--redis', this.redisUrl]),
       '--web', join(ROOT, 'web'), ...(this.opts.args || [])];
     // opts.fileLimit: the hub runs with that open-files limit (prlimit execs it: same pid).
     const [cmd, argv] = this.opts.fileLimit
