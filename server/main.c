@@ -138,9 +138,11 @@ main(int argc, char **argv)
 	uv_signal_start(&sigint_h, stop, SIGINT);
 	uv_signal_start(&sigterm_h, stop, SIGTERM);
 	if (cfg.workers > 1)
-		log_info("surak worker %d listening on port %d, redis %s", worker, ws_port(), cfg.redis_url);
+		log_info("surak worker %d listening on port %d, redis %s%s", worker, ws_port(),
+		    cfg.redis_cluster ? "cluster " : "", cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url);
 	else
-		log_info("surak listening on port %d, redis %s", ws_port(), cfg.redis_url);
+		log_info("surak listening on port %d, redis %s%s", ws_port(),
+		    cfg.redis_cluster ? "cluster " : "", cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url);
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include "config.h"
+#include "cluster.h"
 #include "proto.h"
 #include "staff.h"
 #include "store.h"
@@ -26,9 +27,10 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: surak staff add LOGIN --name NAME --role ROLE [--role ROLE…] [--department ID…] [--redis URL]\n"
-	    "       surak staff password LOGIN [--redis URL]   (the new password on standard input)\n"
-	    "       surak staff disable LOGIN [--redis URL]\n"
+	fprintf(f, "usage: surak staff add LOGIN --name NAME --role ROLE [--role ROLE…] [--department ID…] [REDIS]\n"
+	    "       surak staff password LOGIN [REDIS]   (the new password on standard input)\n"
+	    "       surak staff disable LOGIN [REDIS]\n"
+	    "REDIS: --redis URL (default $REDIS_URL), or --redis-cluster HOST:PORT[,…] (default $SURAK_REDIS_CLUSTER)\n"
 	    "roles: admin, moderator, presenter, responder, operator; the password (at least %d characters)\n"
 	    "is read from the first line of standard input\n", STAFF_PASSWORD_MIN);
 }
@@ -115,6 +117,8 @@ int
 staff_cli(int argc, char **argv)
 {
 	const char *url = getenv("REDIS_URL") ? getenv("REDIS_URL") : "redis://127.0.0.1:6379";
+	const char *cluster = getenv("SURAK_REDIS_CLUSTER");
+	char seed[300];
 	const char *op, *login, *name = NULL;
 	char roles[128] = "", depts[512] = "", password[STAFF_PASSWORD_MAX + 2], hash[256] = "";
 	redisContext *c;
@@ -141,6 +145,8 @@ staff_cli(int argc, char **argv)
 			name = v;
 		else if (strcmp(argv[i], "--redis") == 0)
 			url = v;
+		else if (strcmp(argv[i], "--redis-cluster") == 0)
+			cluster = v;
 		else if (strcmp(argv[i], "--role") == 0 && staff_role(v, strlen(v)) >= 0) {
 			list = roles;
 			cap = sizeof(roles);
@@ -173,16 +179,39 @@ staff_cli(int argc, char **argv)
 		}
 		OPENSSL_cleanse(password, sizeof(password));
 	}
+	/* A cluster: the first seed, then wherever MOVED says the staff's slot is. */
+	if (cluster && *cluster) {
+		snprintf(seed, sizeof(seed), "%s%.*s", strncmp(cluster, "redis://", 8) == 0 ? "" : "redis://",
+		    (int)strcspn(cluster, ","), cluster);
+		url = seed;
+	}
 	if ((c = connect_redis(url)) == NULL)
 		return 1;
-	{
+	for (i = 0;; i++) {
 		const char *args[STAFF_PUT_NARGS] = {
 			[STAFF_PUT_OP] = strcmp(op, "add") == 0 ? "add" : "update", [STAFF_PUT_LOGIN] = login,
 			[STAFF_PUT_NAME] = name ? name : "", [STAFF_PUT_HASH] = hash, [STAFF_PUT_ROLES] = roles,
 			[STAFF_PUT_DEPARTMENTS] = depts, [STAFF_PUT_DISABLED] = strcmp(op, "disable") == 0 ? "1" : "",
 		};
+		char host[CLUSTER_HOST_MAX], moved[CLUSTER_HOST_MAX + 320];
+		unsigned slot;
+		int port;
 
 		r = run(c, SCRIPT_STAFF_PUT, args, STAFF_PUT_NARGS);
+		if (i == 3 || r == NULL || r->type != REDIS_REPLY_ERROR ||
+		    cluster_parse_redirect(r->str, &slot, host, sizeof(host), &port) != CLUSTER_MOVED)
+			break;
+		freeReplyObject(r);
+		redisFree(c);
+		{
+			/* The same password ("redis://:pw@") on the node it moved to. */
+			const char *at = strrchr(url, '@');
+			int auth = at && strncmp(url, "redis://", 8) == 0 ? (int)(at + 1 - url - 8) : 0;
+
+			snprintf(moved, sizeof(moved), "redis://%.*s%s:%d", auth, url + 8, host, port);
+		}
+		if ((c = connect_redis(moved)) == NULL)
+			return 1;
 	}
 	if (r == NULL) {
 		fprintf(stderr, "surak staff: Redis did not answer: %s\n", c->errstr);

@@ -10,7 +10,7 @@
 // its changes are answered unavailable: docs/OPERATIONS.md.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisCluster, Hub, Client, createRoom, viewerHello, stopAll, waitUntil } from '../lib/harness.mjs';
+import { RedisCluster, Hub, Client, createRoom, viewerHello, stopAll, waitUntil, addStaff, signIn } from '../lib/harness.mjs';
 
 const ROOMS = 12;
 const LIMITS = ['--ask-rate', '100000', '--ask-rate-ip', '1000000'];
@@ -62,6 +62,12 @@ test('each room lives on the master of its slot; its events reach viewers on bot
 });
 
 const latencies = [];
+
+test('staff accounts on a cluster: `surak staff add --redis-cluster` follows MOVED; either hub signs them in', async () => {
+  const who = addStaff(cluster, { login: 'shard-mod', name: 'Модератор кластера', roles: ['moderator'], password: 'кластер-пароль-1' });
+  assert.equal(who.login, 'shard-mod');
+  for (const h of [hubA, hubB]) assert.match(await signIn(h, 'shard-mod', 'кластер-пароль-1'), /^surak_sid=/);
+});
 
 // One asker: `n` asks, one at a time, `gapMs` apart; an ask answered
 // unavailable (or not at all) is asked again with the same rid until acked.

@@ -472,7 +472,8 @@ export function viewerHello(room, client = newClientId()) {
 // password on standard input.
 export function addStaff(redis, { login, name, roles, departments = [], password }) {
   const args = ['staff', 'add', login, '--name', name, ...roles.flatMap((r) => ['--role', r]),
-    ...departments.flatMap((d) => ['--department', d]), '--redis', `redis://127.0.0.1:${redis.port}`];
+    ...departments.flatMap((d) => ['--department', d]),
+    ...(redis.seeds ? ['--redis-cluster', redis.seeds] : ['--redis', `redis://127.0.0.1:${redis.port}`])];
   return JSON.parse(execFileSync(HUB_BIN, args, { input: `${password}\n`, encoding: 'utf8', timeout: 30000 }));
 }
 
