@@ -35,6 +35,10 @@ static const struct opt opts[] = {
 	  "redis://[:password@]host[:port][/db] or unix:///path.sock" },
 	{ "redis-cluster", "SURAK_REDIS_CLUSTER", OPT_STR, OFF(redis_cluster), NULL, 0, 0,
 	  "a Redis Cluster instead: seed nodes as HOST:PORT[,HOST:PORT…] (or redis://[:password@]HOST:PORT URLs)" },
+	{ "redis-sentinel", "SURAK_REDIS_SENTINEL", OPT_STR, OFF(redis_sentinel), NULL, 0, 0,
+	  "Redis Sentinels as HOST:PORT[,…]: the one Redis is the master they name (--redis gives its password and db)" },
+	{ "redis-master", "SURAK_REDIS_MASTER", OPT_STR, OFF(redis_master), "surak", 0, 0,
+	  "the master's name at the Sentinels" },
 	{ "admin-token", "SURAK_ADMIN_TOKEN", OPT_STR, OFF(admin_token), NULL, 0, 0,
 	  "a bearer token that acts as an admin: rooms, staff, departments (required, 16+ characters)" },
 	{ "web", "SURAK_WEB", OPT_STR, OFF(web_dir), "web", 0, 0,
@@ -242,11 +246,11 @@ fail:
 	return -1;
 }
 
-/* --redis-cluster: HOST:PORT or redis:// URLs, comma-separated. */
+/* --redis-cluster or --redis-sentinel: HOST:PORT or redis:// URLs, comma-separated. */
 static int
-parse_seeds(struct config *c, char *err, size_t errlen)
+parse_nodes(const char *flag, const char *list, struct redis_addr **out, int *count, char *err, size_t errlen)
 {
-	const char *p = c->redis_cluster;
+	const char *p = list;
 
 	while (*p) {
 		size_t n = strcspn(p, ",");
@@ -254,29 +258,28 @@ parse_seeds(struct config *c, char *err, size_t errlen)
 		struct redis_addr a;
 
 		if (n == 0 || n >= 256) {
-			snprintf(err, errlen, "--redis-cluster takes HOST:PORT[,HOST:PORT…], not '%.64s'",
-			    c->redis_cluster);
+			snprintf(err, errlen, "--%s takes HOST:PORT[,HOST:PORT…], not '%.64s'", flag, list);
 			return -1;
 		}
 		snprintf(url, sizeof(url), "%s%.*s", strncmp(p, "redis://", 8) == 0 ? "" : "redis://", (int)n, p);
 		if (config_parse_redis_url(url, &a, err, errlen) < 0)
 			return -1;
 		if (a.unix_path || a.db) {
-			snprintf(err, errlen, "--redis-cluster: a cluster node is HOST:PORT (no socket path, no db), "
-			    "not '%.*s'", (int)n, p);
+			snprintf(err, errlen, "--%s: a node is HOST:PORT (no socket path, no db), not '%.*s'",
+			    flag, (int)n, p);
 			free(a.host);
 			free(a.unix_path);
 			free(a.password);
 			return -1;
 		}
-		c->seeds = xrealloc(c->seeds, (size_t)(c->nseeds + 1) * sizeof(*c->seeds));
-		c->seeds[c->nseeds++] = a;
+		*out = xrealloc(*out, (size_t)(*count + 1) * sizeof(**out));
+		(*out)[(*count)++] = a;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	if (c->nseeds == 0) {
-		snprintf(err, errlen, "--redis-cluster needs at least one HOST:PORT");
+	if (*count == 0) {
+		snprintf(err, errlen, "--%s needs at least one HOST:PORT", flag);
 		return -1;
 	}
 	return 0;
@@ -336,7 +339,15 @@ config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (config_parse_redis_url(c->redis_url, &c->redis, err, errlen) < 0)
 		return -1;
-	if (c->redis_cluster && parse_seeds(c, err, errlen) < 0)
+	if (c->redis_cluster && c->redis_sentinel) {
+		snprintf(err, errlen, "--redis-cluster and --redis-sentinel: one or the other");
+		return -1;
+	}
+	if (c->redis_cluster &&
+	    parse_nodes("redis-cluster", c->redis_cluster, &c->seeds, &c->nseeds, err, errlen) < 0)
+		return -1;
+	if (c->redis_sentinel &&
+	    parse_nodes("redis-sentinel", c->redis_sentinel, &c->sentinels, &c->nsentinels, err, errlen) < 0)
 		return -1;
 	if (c->trust_proxy && (strcmp(c->trust_proxy, "0") == 0 || strcmp(c->trust_proxy, "false") == 0 ||
 	    strcmp(c->trust_proxy, "no") == 0)) {
@@ -368,5 +379,10 @@ config_free(struct config *c)
 		free(c->seeds[i].password);
 	}
 	free(c->seeds);
+	for (i = 0; i < (size_t)c->nsentinels; i++) {
+		free(c->sentinels[i].host);
+		free(c->sentinels[i].password);
+	}
+	free(c->sentinels);
 	memset(c, 0, sizeof(*c));
 }

@@ -26,6 +26,10 @@ struct config {
 	char *redis_cluster;	/* seed nodes of a Redis Cluster, or NULL: the one Redis of redis_url */
 	struct redis_addr *seeds;	/* redis_cluster, parsed */
 	int nseeds;
+	char *redis_sentinel;	/* Sentinels that say where the one Redis is, or NULL */
+	char *redis_master;	/* the master's name at the Sentinels */
+	struct redis_addr *sentinels;	/* redis_sentinel, parsed */
+	int nsentinels;
 	char *admin_token;
 	char *web_dir;
 	char *tags_dir;		/* topics.txt and places.txt; NULL = built in */

@@ -47,7 +47,7 @@
 
 #define WATCHDOG_MS 100
 #define MAP_EVERY_MS 5000	/* the slot map is read again this often */
-#define MAP_RETRY_MS 250	/* … and this often while it is stale */
+#define MAP_RETRY_MS 250	/* … and this often while it is stale (or the master is down) */
 #define REDIRECTS_MAX 3		/* MOVED/ASK followed for one command */
 #define CHAN_MAX 320		/* a room's channel name */
 
@@ -97,7 +97,10 @@ static struct {
 	struct store_hooks hooks;
 	uv_timer_t watchdog;
 	struct node *nodes;
+	struct node *single;			/* without a cluster: the one Redis (NULL: not known yet) */
 	int cluster;
+	struct rconn **sentinels;		/* with --redis-sentinel */
+	unsigned sentinel_next;
 	struct node *slots[CLUSTER_SLOTS];	/* the cluster's map; NULL: not known */
 	unsigned unserved;			/* slots no node serves */
 	int map_known, map_stale, map_in_flight;
@@ -160,11 +163,11 @@ channel_room(const char *chan, char *room, size_t n)
 	return room;
 }
 
+/* Where the nodes are is to be asked again (the cluster's map, or the Sentinels). */
 static void
 stale_map(void)
 {
-	if (st.cluster)
-		st.map_stale = 1;
+	st.map_stale = 1;
 }
 
 /* ---- nodes ---- */
@@ -186,7 +189,7 @@ node_find(const char *host, int port)
 static struct node *
 route(const char *room)
 {
-	return st.cluster ? st.slots[cluster_room_slot(room)] : st.nodes;
+	return st.cluster ? st.slots[cluster_room_slot(room)] : st.single;
 }
 
 static void
@@ -801,17 +804,84 @@ refresh_map(uint64_t now)
 		st.map_in_flight = 1;
 }
 
+/* ---- Sentinel: where the one Redis is ---- */
+
+static void
+on_master(void *arg, redisReply *r)
+{
+	const char *host;
+	int port;
+
+	(void)arg;
+	st.map_in_flight = 0;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+		if (r && r->type == REDIS_REPLY_ERROR)
+			log_warn("redis: Sentinel: %s", r->str);
+		else if (r)
+			log_warn("redis: Sentinel does not know the master '%s'", st.cfg->redis_master);
+		return;
+	}
+	host = r->element[0]->str;
+	port = atoi(r->element[1]->str);
+	st.map_stale = 0;
+	st.map_at = now_ms();
+	if (st.single && st.single->addr.host && strcmp(st.single->addr.host, host) == 0 &&
+	    st.single->addr.port == port)
+		return;
+	log_info("redis: Sentinel names %s:%d the master '%s'", host, port, st.cfg->redis_master);
+	if (st.single)
+		st.single->doomed = 1;	/* its rooms are told, and subscribe on the new one */
+	st.single = node_new(host, port);
+}
+
+/* Asks a Sentinel where the master is: now and then, and often while it is down. */
+static void
+ask_sentinel(uint64_t now)
+{
+	const char *av[3] = { "SENTINEL", "get-master-addr-by-name", st.cfg->redis_master };
+	int down = st.single == NULL || !rconn_ready(st.single->cmd) || st.map_stale;
+	int i;
+
+	if (st.sentinels == NULL || st.map_in_flight)
+		return;
+	if (now - st.map_asked_at < (down ? MAP_RETRY_MS : MAP_EVERY_MS))
+		return;
+	st.map_asked_at = now;
+	for (i = 0; i < st.cfg->nsentinels; i++) {
+		struct rconn *c = st.sentinels[st.sentinel_next++ % (unsigned)st.cfg->nsentinels];
+
+		if (rconn_ready(c) && rconn_send(c, 3, av, NULL, on_master, NULL, NULL, 1) == 0) {
+			st.map_in_flight = 1;
+			return;
+		}
+	}
+}
+
+static void
+sentinel_setup(struct rconn *c, void *ud)
+{
+	const struct redis_addr *a = ud;
+
+	if (a->password) {
+		const char *av[2] = { "AUTH", a->password };
+
+		rconn_setup_send(c, 2, av, on_setup_reply, c);
+	}
+}
+
 static void
 on_watchdog(uv_timer_t *t)
 {
 	uint64_t now = now_ms();
 	struct node *n, *next;
+	int i;
 
 	(void)t;
 	for (n = st.nodes; n; n = next) {
 		next = n->next;
 		if (n->doomed) {
-			log_info("redis: %s serves no slot now; dropped", n->name);
+			log_info("redis: %s %s now; dropped", n->name, st.cluster ? "serves no slot" : "is not the master");
 			node_free(n);
 			continue;
 		}
@@ -821,7 +891,10 @@ on_watchdog(uv_timer_t *t)
 		heartbeat(n, now);
 		expire_subs(n, now);
 	}
+	for (i = 0; st.sentinels && i < st.cfg->nsentinels; i++)
+		rconn_tick(st.sentinels[i], now);
 	refresh_map(now);
+	ask_sentinel(now);
 	sync_metrics();
 }
 
@@ -843,8 +916,10 @@ node_new(const char *host, int port)
 	n->addr = *a;
 	n->addr.host = host ? xstrdup(host) : NULL;
 	n->addr.port = port;
-	if (a->unix_path)
-		snprintf(n->name, sizeof(n->name), "%s", a->unix_path);
+	if (st.cluster || st.sentinels)
+		n->addr.unix_path = NULL;	/* where the cluster or the Sentinels say */
+	if (n->addr.unix_path)
+		snprintf(n->name, sizeof(n->name), "%s", n->addr.unix_path);
 	else
 		snprintf(n->name, sizeof(n->name), "%s:%d", host, port);
 	/* One Redis keeps the plain names its logs always had. */
@@ -891,8 +966,16 @@ store_init(uv_loop_t *loop, const struct config *cfg, const struct store_hooks *
 		for (i = 0; i < cfg->nseeds; i++)
 			if (node_find(cfg->seeds[i].host, cfg->seeds[i].port) == NULL)
 				node_new(cfg->seeds[i].host, cfg->seeds[i].port);
+	} else if (cfg->nsentinels > 0) {
+		static const struct rconn_hooks sentinel_hooks = { .setup = sentinel_setup };
+
+		st.map_stale = 1;
+		st.sentinels = xcalloc((size_t)cfg->nsentinels, sizeof(*st.sentinels));
+		for (i = 0; i < cfg->nsentinels; i++)
+			st.sentinels[i] = rconn_new(loop, "sentinel", &cfg->sentinels[i], 0, 4, deadline(),
+			    &sentinel_hooks, &cfg->sentinels[i]);
 	} else
-		node_new(cfg->redis.host, cfg->redis.port);
+		st.single = node_new(cfg->redis.host, cfg->redis.port);
 	uv_timer_init(loop, &st.watchdog);
 	uv_timer_start(&st.watchdog, on_watchdog, 0, WATCHDOG_MS);
 	return 0;
@@ -908,6 +991,11 @@ store_shutdown(void)
 	st.hooks.on_lost = NULL;
 	while (st.nodes)
 		node_free(st.nodes);
+	st.single = NULL;
+	for (i = 0; st.sentinels && i < st.cfg->nsentinels; i++)
+		rconn_free(st.sentinels[i]);
+	free(st.sentinels);
+	st.sentinels = NULL;
 	for (i = 0; i < SCRIPT_COUNT; i++) {
 		free(st.sources[i]);
 		st.sources[i] = NULL;
@@ -927,7 +1015,7 @@ all_nodes(int (*ok)(const struct node *))
 	struct node *n;
 
 	if (!st.cluster)
-		return st.nodes && ok(st.nodes);
+		return st.single && ok(st.single);
 	if (!st.map_known || st.unserved > 0)
 		return 0;
 	for (n = st.nodes; n; n = n->next)

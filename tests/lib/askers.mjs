@@ -142,11 +142,12 @@ export class Asker {
 // do not keep the test process (and its reconnect timers) alive.
 const live = new Set();
 
-// Starts n askers on one hub and room.
-export function startAskers(hub, room, n, opts) {
+// Starts n askers on one hub and room (numbered from opts.first, 0 by
+// default: askers of one room must not share a number, or their texts).
+export function startAskers(hub, room, n, opts = {}) {
   const askers = [];
   for (let i = 0; i < n; i++) {
-    const a = new Asker(hub.wsUrl, room, i, opts);
+    const a = new Asker(hub.wsUrl, room, (opts.first || 0) + i, opts);
     a.start();
     askers.push(a);
     live.add(a);
@@ -159,7 +160,8 @@ export function closeAllAskers() {
   live.clear();
 }
 
-// Every question of a room as Redis holds it: id, text, dups, nvar, status.
+// Every question of a room as Redis holds it: id, text, dups, nvar, status
+// (`redis` a Redis, or a RedisCluster: its cli follows the room's slot).
 export function roomQuestions(redis, room) {
   const script = `
     local p = KEYS[1]

@@ -5,7 +5,7 @@
 // Every wait is a condition with a deadline (waitUntil), never a sleep.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -203,6 +203,48 @@ export class RedisCluster {
 
   async stop() {
     for (const n of this.nodes) await n.stop();
+  }
+}
+
+// A Redis Sentinel of our own watching `master` (a Redis) as "surak",
+// quorum 1, quick to judge it down (1 s) and to fail over.
+export class Sentinel {
+  static async start(master, { name = 'surak' } = {}) {
+    const s = new Sentinel();
+    s.name = name;
+    s.dir = mkdtempSync(join(tmpdir(), 'surak-sentinel-'));
+    s.port = await freePort();
+    const conf = join(s.dir, 'sentinel.conf');
+    writeFileSync(conf, [`port ${s.port}`, 'bind 127.0.0.1', `dir ${s.dir}`, `logfile ${join(s.dir, 'sentinel.log')}`,
+      `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`, `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 3000`, ''].join('\n'));
+    s.proc = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    live.add(s.proc);
+    s.proc.once('exit', () => live.delete(s.proc));
+    await waitUntil('the sentinel knows the master and its replicas', () => {
+      try { return s.cli('SENTINEL', 'replicas', name).includes('127.0.0.1'); } catch { return false; }
+    }, 20000, 100);
+    return s;
+  }
+
+  get address() { return `127.0.0.1:${this.port}`; }
+
+  cli(...args) {
+    return execFileSync('redis-cli', ['-p', String(this.port), ...args.map(String)],
+      { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  }
+
+  // The port of the master the sentinel names now.
+  masterPort() {
+    return Number(this.cli('SENTINEL', 'get-master-addr-by-name', this.name).split('\n')[1]);
+  }
+
+  async stop() {
+    if (this.proc && !exited(this.proc)) {
+      this.proc.kill('SIGKILL');
+      await waitExit(this.proc);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
