@@ -12,7 +12,7 @@
 // hard case for the LSH buckets.
 
 import { Client, createRoom, viewerHello } from '../../tests/lib/harness.mjs';
-import { Redis, startHub, cpuMeter } from './lib.mjs';
+import { Redis, startHub, cpuMeter, scriptCosts } from './lib.mjs';
 
 const SIZES = (process.env.SIZES || '20,2000,20000').split(',').map(Number);
 const ASKS = Number(process.env.ASKS || 4000);
@@ -79,6 +79,7 @@ async function measure(hub, redis, room, existing, ids, label) {
   const cs = await Promise.all(Array.from({ length: CLIENTS }, () => Client.connect(hub, viewerHello(room))));
   const lat = [];
   let next = 0, found = 0, rewordings = 0, fresh = 0, created = 0;
+  const costs = process.env.SCRIPT_COSTS ? scriptCosts(redis) : null;
   const hubMeter = cpuMeter([hub.proc.pid]), redisMeter = cpuMeter([redis.proc.pid]), t0 = Date.now();
   await Promise.all(Array.from({ length: INFLIGHT }, async (_, w) => {
     for (;;) {
@@ -107,6 +108,11 @@ async function measure(hub, redis, room, existing, ids, label) {
   const hubCpu = hubMeter() * 1e6 / ASKS;	// µs per ask
   const redisCpu = redisMeter() * 1e6 / ASKS;
   cs.forEach((c) => c.close());
+  // SCRIPT_COSTS=1: Redis time per script, per ask (slows Redis a little: every call is logged).
+  for (const e of costs ? costs() : []) {
+    console.log(`# redis room=${label} ${e.name}: ${e.calls} calls, ${(e.us / e.calls).toFixed(0)} us a call, ` +
+      `${(e.us / ASKS).toFixed(0)} us per ask`);
+  }
   lat.sort((x, y) => x - y);
   const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
   const r = {

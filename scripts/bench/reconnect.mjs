@@ -1,20 +1,24 @@
 // Benchmark 4, reconnect storm: V viewers connected to a room of 1,000
-// questions of which 200 are approved; the hub is killed (SIGKILL) and
+// questions of which 200 are approved (QUESTIONS, APPROVED); the hub is killed (SIGKILL) and
 // started again; every viewer reconnects (50-150 ms after it is dropped,
 // then again on every refusal) and resumes. Reports, for each of RUNS
 // runs, the time from the new hub process's start to the last viewer's
 // new welcome, and what the hub's log says about Redis and accepting.
-//   VIEWERS=19000 RUNS=10
+//   VIEWERS=19000 RUNS=10 QUESTIONS=1000 APPROVED=200
 import { Redis, startHub, benchRoom, load, procsFor } from './lib.mjs';
 
 const VIEWERS = Number(process.env.VIEWERS || 19000);
 const RUNS = Number(process.env.RUNS || 10);
+const QUESTIONS = Number(process.env.QUESTIONS || 1000);
+const APPROVED = Number(process.env.APPROVED || 200);
 
 const redis = await Redis.start();
 const hub = await startHub(redis, 1);
 const times = [];
 try {
-  const room = await benchRoom(hub, 'storm', 1000, 200);
+  const t0 = Date.now();
+  const room = await benchRoom(hub, 'storm', QUESTIONS, APPROVED);
+  console.log(`# reconnect: room filled with ${QUESTIONS} questions (${APPROVED} approved) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (let run = 1; run <= RUNS; run++) {
     let restarted = 0;
     const logAt = hub.log().length;
@@ -28,7 +32,7 @@ try {
     const log = hub.log().slice(logAt);
     const count = (re) => (log.match(re) || []).length;
     times.push(last);
-    console.log(`${r.line} run=${run}/${RUNS} questions=1000 approved=200 all_resynced_after=${last.toFixed(2)}s ` +
+    console.log(`${r.line} run=${run}/${RUNS} questions=${QUESTIONS} approved=${APPROVED} all_resynced_after=${last.toFixed(2)}s ` +
       `(from the new hub's start; ${r.resynced}/${VIEWERS} resynced) ` +
       `redis_lost=${count(/connection lost/g)} refused_logged=${count(/refusing connections/g)}`);
   }
