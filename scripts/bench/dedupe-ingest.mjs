@@ -12,7 +12,7 @@
 // hard case for the LSH buckets.
 
 import { Client, createRoom, viewerHello } from '../../tests/lib/harness.mjs';
-import { Redis, startHub, cpuMeter, scriptCosts } from './lib.mjs';
+import { Redis, startHub, cpuMeter } from './lib.mjs';
 
 const SIZES = (process.env.SIZES || '20,2000,20000').split(',').map(Number);
 const ASKS = Number(process.env.ASKS || 4000);
@@ -75,11 +75,13 @@ async function fill(hub, room, count) {
   return ids;
 }
 
+let measured = 0;	// each measurement asks other new questions
+
 async function measure(hub, redis, room, existing, ids, label) {
+  const fresh0 = existing + 1000000 + 100000 * measured++;
   const cs = await Promise.all(Array.from({ length: CLIENTS }, () => Client.connect(hub, viewerHello(room))));
   const lat = [];
   let next = 0, found = 0, rewordings = 0, fresh = 0, created = 0;
-  const costs = process.env.SCRIPT_COSTS ? scriptCosts(redis) : null;
   const hubMeter = cpuMeter([hub.proc.pid]), redisMeter = cpuMeter([redis.proc.pid]), t0 = Date.now();
   await Promise.all(Array.from({ length: INFLIGHT }, async (_, w) => {
     for (;;) {
@@ -93,7 +95,7 @@ async function measure(hub, redis, room, existing, ids, label) {
         want = ids[j];
         rewordings++;
       } else {
-        text = question(existing + 1000000 + i);	// never asked before
+        text = question(fresh0 + i);	// never asked before
         fresh++;
       }
       const s = process.hrtime.bigint();
@@ -108,11 +110,6 @@ async function measure(hub, redis, room, existing, ids, label) {
   const hubCpu = hubMeter() * 1e6 / ASKS;	// µs per ask
   const redisCpu = redisMeter() * 1e6 / ASKS;
   cs.forEach((c) => c.close());
-  // SCRIPT_COSTS=1: Redis time per script, per ask (slows Redis a little: every call is logged).
-  for (const e of costs ? costs() : []) {
-    console.log(`# redis room=${label} ${e.name}: ${e.calls} calls, ${(e.us / e.calls).toFixed(0)} us a call, ` +
-      `${(e.us / ASKS).toFixed(0)} us per ask`);
-  }
   lat.sort((x, y) => x - y);
   const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
   const r = {
@@ -126,8 +123,10 @@ async function measure(hub, redis, room, existing, ids, label) {
   return r;
 }
 
+// BASE_BIN: another build of the hub measured on the same rooms right
+// after this one (its own scripts), for a ratio in one run.
 const redis = await Redis.start();
-const hub = await startHub(redis, 1);
+let hub = await startHub(redis, 1);
 try {
   const rooms = [];
   for (const size of SIZES) {
@@ -139,6 +138,16 @@ try {
   }
   const results = [];
   for (const r of rooms) results.push(await measure(hub, redis, r.id, r.size, r.ids, String(r.size)));
+  if (process.env.BASE_BIN) {
+    await hub.stop();
+    hub = await startHub(redis, 1, process.env.BASE_BIN);
+    for (const [i, r] of rooms.entries()) {
+      const b = await measure(hub, redis, r.id, r.size, r.ids, `${r.size}-base`);
+      console.log(`dedupe-ingest ratio ${r.size}/${r.size}-base: rate=${(results[i].rate / b.rate).toFixed(2)} ` +
+        `ack_p99=${(results[i].p99 / b.p99).toFixed(2)} hub_cpu=${(results[i].hubCpu / b.hubCpu).toFixed(2)} ` +
+        `redis_cpu=${(results[i].redisCpu / b.redisCpu).toFixed(2)}`);
+    }
+  }
   const base = results[0];
   for (const r of results.slice(1)) {
     console.log(`dedupe-ingest ratio ${r.label}/${base.label}: rate=${(r.rate / base.rate).toFixed(2)} ` +

@@ -2,9 +2,8 @@
 // (appendfsync always), the peers (bare broadcaster, Nchan, Socket.IO),
 // rooms filled through the hub's own API, and the load tool
 // (build/surak-load), whose summary line is parsed into numbers.
-import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join, dirname } from 'node:path';
@@ -237,37 +236,3 @@ http {
   return peer;
 }
 
-// Where Redis spends its time, script by script: SLOWLOG with a threshold
-// of 0 records every command's microseconds. scriptCosts(redis) starts the
-// record; the function it returns stops it and gives, per script (named by
-// the SHA1 of its full source, built as store.c builds it), its calls and
-// its microseconds per call, most costly in all first.
-export function scriptCosts(redis) {
-  const names = new Map();
-  const lib = readFileSync(join(ROOT, 'server', 'lua', 'lib.lua'), 'utf8');
-  const luaDir = join(ROOT, 'server', 'lua');
-  for (const f of readdirSync(luaDir).filter((x) => x.endsWith('.lua') && x !== 'lib.lua')) {
-    const src = readFileSync(join(luaDir, f), 'utf8');
-    const args = (/^--@ args (.*)$/m.exec(src)?.[1] || '').split(' ').filter(Boolean);
-    const a = args.map((n, i) => `${n} = ARGV[${i + 4}]`).join(', ');
-    names.set(createHash('sha1').update(`${lib}\nlocal A = {${a}}\n${src}`).digest('hex'), f.replace('.lua', ''));
-  }
-  redis.cli('CONFIG', 'SET', 'slowlog-max-len', '1000000');
-  redis.cli('SLOWLOG', 'RESET');
-  redis.cli('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
-  return () => {
-    redis.cli('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
-    const log = JSON.parse(execFileSync('redis-cli', ['-p', String(redis.port), '--json', 'SLOWLOG', 'GET', '1000000'],
-      { encoding: 'utf8', maxBuffer: 1 << 30 }));
-    redis.cli('SLOWLOG', 'RESET');
-    const by = new Map();
-    for (const [, , us, argv] of log) {
-      const name = argv[0].toUpperCase() === 'EVALSHA' ? (names.get(argv[1]) || 'script?') : argv[0].toUpperCase();
-      const e = by.get(name) || { name, calls: 0, us: 0 };
-      e.calls++;
-      e.us += us;
-      by.set(name, e);
-    }
-    return [...by.values()].sort((x, y) => y.us - x.us);
-  };
-}
