@@ -106,6 +106,7 @@ static struct {
 	int map_known, map_stale, map_in_flight;
 	uint64_t map_at, map_asked_at;
 	unsigned next_id;
+	struct rconn_stats gone;		/* the counts of dropped nodes, so totals never go back */
 	char *sources[SCRIPT_COUNT];	/* lib.lua + the table A + the script */
 	char shas[SCRIPT_COUNT][41];
 	char chan_prefix[48];		/* "surak:ev:" or "surak:<db>:ev:" */
@@ -125,8 +126,10 @@ sync_metrics(void)
 
 	metrics.redis_up = store_ready();
 	metrics.redis_inflight = metrics.redis_waiting = 0;
-	metrics.redis_timeouts[REDIS_TIMEOUT_REPLY] = metrics.redis_timeouts[REDIS_TIMEOUT_WAIT] = 0;
-	metrics.redis_cancelled = metrics.redis_waited = 0;
+	metrics.redis_timeouts[REDIS_TIMEOUT_REPLY] = st.gone.timeouts_reply;
+	metrics.redis_timeouts[REDIS_TIMEOUT_WAIT] = st.gone.timeouts_wait;
+	metrics.redis_cancelled = st.gone.cancelled;
+	metrics.redis_waited = st.gone.waited;
 	for (n = st.nodes; n; n = n->next) {
 		const struct rconn_stats *s = rconn_stats(n->cmd);
 
@@ -239,6 +242,10 @@ node_free(struct node *n)
 			*pp = n->next;
 			break;
 		}
+	st.gone.timeouts_reply += rconn_stats(n->cmd)->timeouts_reply;
+	st.gone.timeouts_wait += rconn_stats(n->cmd)->timeouts_wait;
+	st.gone.cancelled += rconn_stats(n->cmd)->cancelled;
+	st.gone.waited += rconn_stats(n->cmd)->waited;
 	rconn_free(n->cmd);	/* its commands answered NULL, its WAIT among them */
 	replicas_free(n->rp);
 	rconn_free(n->sub);
