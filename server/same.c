@@ -114,7 +114,7 @@ has_token(const struct dedupe_doc *d, const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < d->ntok; i++)
-		if (strlen(d->tok[i]) == n && memcmp(d->tok[i], s, n) == 0)
+		if (strncmp(d->tok[i], s, n) == 0 && d->tok[i][n] == '\0')
 			return 1;
 	return 0;
 }
@@ -126,11 +126,13 @@ opposite(const struct dedupe_doc *a, const struct dedupe_doc *b)
 
 	for (i = 0; i < lex.antonyms.n; i++) {
 		const struct span *x = &lex.antonyms.v[i].tok[0], *y = &lex.antonyms.v[i].tok[1];
+		int ax = has_token(a, x->p, x->n), ay = has_token(a, y->p, y->n), bx, by;
 
-		int ax = has_token(a, x->p, x->n), ay = has_token(a, y->p, y->n);
-		int bx = has_token(b, x->p, x->n), by = has_token(b, y->p, y->n);
-
-		if ((ax && by && !ay && !bx) || (ay && bx && !ax && !by))
+		if (ax == ay)	/* neither word, or both: no opposition whatever b says */
+			continue;
+		bx = has_token(b, x->p, x->n);
+		by = has_token(b, y->p, y->n);
+		if ((ax && by && !bx) || (ay && bx && !by))
 			return 1;
 	}
 	return 0;

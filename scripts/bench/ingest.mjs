@@ -8,7 +8,7 @@
 //   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
 // With BASE_BIN (another build of the hub), that build runs the same loads
 // on the same room right after, for a ratio in one run.
-import { Redis, startHub, benchRoom, load, cpuMeter } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, cpuMeter, settleAof } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
 const ASKERS = Number(process.env.ASKERS || 64);
@@ -29,6 +29,7 @@ try {
       hub = await startHub(redis, 1, bin);
     }
     for (const rate of RATES) {
+      await settleAof(redis);
       const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
       const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
         '--rate', rate, '--duration', DURATION, '--drain', 10]);

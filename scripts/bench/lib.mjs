@@ -236,3 +236,14 @@ http {
   return peer;
 }
 
+
+// Rewrites Redis's append-only file now and waits for it to finish, so a
+// measurement does not run during one: a room just filled makes the file
+// double, Redis then rewrites it in a child while the parent fsyncs every
+// write, and asks measured meanwhile take several times longer.
+export async function settleAof(redis) {
+  const busy = () => /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(redis.cli('INFO', 'persistence'));
+  await waitUntil('no AOF rewrite in progress', () => !busy(), 120000, 100);
+  redis.cli('BGREWRITEAOF');
+  await waitUntil('the AOF rewrite to finish', () => !busy(), 120000, 100);
+}
