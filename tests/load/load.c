@@ -696,7 +696,8 @@ static const char *const streets[] = {
 static void
 ask(struct conn *c)
 {
-	unsigned rid = c->next_rid++, n = rid / 2 + c->id * 100000u;
+	/* Numbered from a place of this run's own (its nonce): a second run asks new questions, not the first's again. */
+	unsigned rid = c->next_rid++, n = rid / 2 + c->id * 100000u + (unsigned)(nonce % 400) * 10000000u;
 	const char *topic = topics[n % 10], *street = streets[(n / 10) % 10];
 
 	c->sent[rid % MAX_WINDOW] = mono_us();
