@@ -39,6 +39,7 @@ struct ask {
 	char *masked;			/* the text with personal data masked, or "" */
 	char *pname;			/* the name with personal data masked, or "" */
 	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
+	double suggest_sim;
 	struct dedupe_doc tdoc;		/* its Russian when it is Kazakh (dedupe_doc_translate) */
 	char *tkey;			/* "=" and tdoc's key, or "" */
 	char seen[24];			/* the last question id of the look-up */
@@ -315,20 +316,26 @@ ask_run(struct ask *a, enum script_id script, const char *const *args, store_rep
 		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
 }
 
+static void ask_decide(struct ask *a, long long last_qid, const char *exact, const redisReply *cands);
+
+/* The ask script's {"retry", last_qid, candidates}: close questions that appeared since the look-up. */
+#define RETRY_LAST_QID 1
+#define RETRY_CANDIDATES 2
+
 static void
 on_ask(void *arg, redisReply *r)
 {
 	struct ask *a = arg;
 	const char *retry;
 
-	if (a->sink->alive(a->ctx) && r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	if (a->sink->alive(a->ctx) && r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
 	    (retry = store_reply_str(r, 0, NULL)) != NULL && strcmp(retry, "retry") == 0) {
-		/* A close question appeared since the look-up: look again. */
+		/* Judged (the earlier ones matched nothing), then asked again. */
 		metrics.ask_retries++;
-		if (++a->tries < ASK_TRIES)
-			ask_lookup(a);
-		else
+		if (++a->tries >= ASK_TRIES)
 			ask_store(a, "", 0, 0);
+		else
+			ask_decide(a, store_reply_int(r, RETRY_LAST_QID), NULL, store_reply_array(r, RETRY_CANDIDATES));
 		return;
 	}
 	ask_end(a, r, "unavailable",
@@ -369,23 +376,39 @@ static void
 on_candidates(void *arg, redisReply *r)
 {
 	struct ask *a = arg;
-	char seen[24];
-	const char *exact;
-	long long id = 0, maybe_id = 0;
-	double sim = 0, maybe_sim = 0;
-	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
 
 	if (!a->sink->alive(a->ctx) || r == NULL || !store_reply_ok(r)) {
 		ask_end(a, r, "unavailable",
 		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
 		return;
 	}
-	snprintf(seen, sizeof(seen), "%lld", store_reply_int(r, CANDIDATES_R_LAST_QID));
-	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
+	ask_decide(a, store_reply_int(r, CANDIDATES_R_LAST_QID), store_reply_str(r, CANDIDATES_R_EXACT, NULL),
+	    store_reply_array(r, CANDIDATES_R_CANDIDATES));
+}
+
+/*
+ * Judges candidates (a look-up's, or those the ask script found newer
+ * than it) and stores the ask with the verdict, having seen every
+ * question up to last_qid.
+ */
+static void
+ask_decide(struct ask *a, long long last_qid, const char *exact, const redisReply *cands)
+{
+	char seen[24];
+	long long id = 0, maybe_id = 0;
+	double sim = 0, maybe_sim = 0;
+	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
+
+	snprintf(seen, sizeof(seen), "%lld", last_qid);
 	if (exact == NULL || strcmp(exact, "fp") != 0)
-		ask_verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL,
-		    store_reply_array(r, CANDIDATES_R_CANDIDATES), 1, &best, &maybe);
-	a->suggest = best.n == 0 && maybe.n ? maybe_id : 0;
+		ask_verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, cands, 1, &best, &maybe);
+	/* A suggestion of an earlier look-up stands unless a match or a closer one comes. */
+	if (best.n)
+		a->suggest = 0;
+	else if (maybe.n && (a->suggest == 0 || maybe_sim > a->suggest_sim)) {
+		a->suggest = maybe_id;
+		a->suggest_sim = maybe_sim;
+	}
 	/* A new question: was it asked in an earlier broadcast? */
 	if (best.n == 0 && (exact == NULL || strcmp(exact, "fp") != 0) && !a->past_done &&
 	    a->doc.nbands > 0) {

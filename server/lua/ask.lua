@@ -18,8 +18,10 @@
 -- question the hub found to be a near-duplicate of `target` is merged into
 -- it. Otherwise it becomes a new question, unless a question created
 -- after the hub's look-up shares one of its bands: then the answer is
--- {"retry"} and the hub looks again, so two hubs racing with two wordings
--- of one question end with one question, as if they had come one by one.
+-- {"retry", last_qid, candidates}, those questions as the candidates
+-- script gives them, and the hub judges them and asks again, so two hubs
+-- racing with two wordings of one question end with one question, as if
+-- they had come one by one.
 -- A new question may carry `suggest`, a question the hub found possibly
 -- the same (not enough to merge): moderators see it as "possibly_same"
 -- and merge or dismiss it. A Kazakh question's Russian (`tkey`, "=…") is
@@ -34,7 +36,7 @@
 -- asks of each minute are counted (apm) for the report. A question an
 -- operator took by phone carries the `caller`'s number, for staff only
 -- (cphone; on a variant, its "phone").
--- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry"}.
+-- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry", last_qid, candidates}.
 --@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt caller
 --@ reply ack id dup
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
@@ -59,8 +61,12 @@ end
 local like
 if q and q.status == 'rejected' then
   like, q = q.id, nil
-elseif q == nil and seen_qid ~= '' and bands ~= '' and newer_in_bands(bands, seen_qid) then
-  return {'retry'}
+elseif q == nil and seen_qid ~= '' and bands ~= '' then
+  local shared, ids = newer_in_bands(bands, seen_qid)
+  if shared then
+    return {'retry', tonumber(redis.call('HGET', key('meta'), 'qid')),
+      candidates_of(shared, ids, 24, function() return true end)}
+  end
 end
 local wait = limited('ask', client, limit, window)
 if wait == 0 and ip ~= '' then wait = limited('askip', ip, ip_limit, window) end

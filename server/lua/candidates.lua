@@ -36,17 +36,6 @@ for b in string.gmatch(bands, '[^,]+') do
   end
 end
 -- A near-duplicate shares many bands; a chance collision, one.
-table.sort(ids, function(a, b)
-  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
-  return a > b
-end)
-local out, live = {}, {}
-for _, id in ipairs(ids) do
-  if #out >= 24 then break end
-  local qid, status = live_status(tostring(id))
-  if qid and not live[qid] and (mode ~= 'similar' or VISIBLE[status]) then
-    live[qid] = true
-    out[#out + 1] = {qid, status, redis.call('LRANGE', key('q', qid, 'nd'), 0, -1)}
-  end
-end
-return {'ok', m.qid, '', out}
+return {'ok', m.qid, '', candidates_of(shared, ids, 24, function(status)
+  return mode ~= 'similar' or VISIBLE[status]
+end)}

@@ -339,16 +339,24 @@ local function index_bands(id, bands)
   end
 end
 
--- 1 if a question newer than `last` shares one of these bands.
+-- The questions newer than `last` that share one of these bands, with
+-- how many bands each shares: (shared, ids), or nil if there are none.
 local function newer_in_bands(bands, last)
+  local shared, ids = {}, {}
   local i = 0
   for b in string.gmatch(bands, '[^,]+') do
     i = i + 1
-    if #redis.call('ZRANGEBYSCORE', bucket(i, b), '(' .. last, '+inf', 'LIMIT', 0, 1) > 0 then
-      return true
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', bucket(i, b), '(' .. last, '+inf')) do
+      local n = tonumber(id)
+      if not shared[n] then
+        shared[n] = 0
+        ids[#ids + 1] = n
+      end
+      shared[n] = shared[n] + 1
     end
   end
-  return false
+  if #ids == 0 then return nil end
+  return shared, ids
 end
 
 -- Remembers another way a question was written (its near-duplicate key),
@@ -374,6 +382,42 @@ local function live_status(id)
     id = f[2]
   end
   return nil
+end
+
+-- The live questions among `ids` (each sharing shared[id] bands with a
+-- text), those sharing the most bands first, then the newest: at most
+-- `max` of {qid, status, {key…}}, each live question once, those whose
+-- status `keep` refuses left out. (Grouped by bands shared and each group
+-- sorted by Lua's own order: a sort of a thousand ids with a Lua
+-- comparator costs Redis about a millisecond.)
+local function candidates_of(shared, ids, max, keep)
+  local groups, most = {}, 0
+  for _, n in ipairs(ids) do
+    local c = shared[n]
+    local g = groups[c]
+    if not g then
+      g = {}
+      groups[c] = g
+      if c > most then most = c end
+    end
+    g[#g + 1] = n
+  end
+  local out, live = {}, {}
+  for c = most, 1, -1 do
+    local g = groups[c]
+    if g then
+      table.sort(g)
+      for k = #g, 1, -1 do
+        if #out >= max then return out end
+        local qid, status = live_status(tostring(g[k]))
+        if qid and not live[qid] and keep(status) then
+          live[qid] = true
+          out[#out + 1] = {qid, status, redis.call('LRANGE', key('q', qid, 'nd'), 0, -1)}
+        end
+      end
+    end
+  end
+  return out
 end
 
 -- The question a merged one now lives in.
