@@ -117,7 +117,7 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_questions_merged_total", "Questions merged into an earlier one as duplicates.",
 	    metrics.merged);
 	counter(o, "surak_ask_retries_total",
-	    "Near-duplicate look-ups run again because a close question appeared meanwhile.",
+	    "Asks judged again because a close question appeared since their look-up.",
 	    metrics.ask_retries);
 	counter(o, "surak_acks_total", "Commands acknowledged after Redis stored them.", metrics.acks);
 	sbuf_adds(o, "# HELP surak_errors_total Errors sent to clients, by contract code.\n"

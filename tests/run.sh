@@ -56,7 +56,7 @@ node_suite() {	# label files...: each file in its own node process, one after an
 			grep -E '^not ok|error|Error|expected|actual' "$flog" | head -40
 		fi
 		# Figures a test reports (duplicate detection's recall) are shown too.
-		grep -E '^# .*(pairwise recall|look-ups run again|personal data masking|cross-language|staff:|crowd:|big room|minted votes|SIGKILL|SIGSTOP|slow consumer|slowloris|telegram:|replicas:|cluster:|sentinel:|idle WebSockets|connection flood|open-files limit|keepalive)' "$flog" | grep -v '^# Subtest' | sed 's/^/  /'
+		grep -E '^# .*(pairwise recall|judged again after a race|personal data masking|cross-language|staff:|crowd:|big room|minted votes|SIGKILL|SIGSTOP|slow consumer|slowloris|telegram:|replicas:|cluster:|sentinel:|idle WebSockets|connection flood|open-files limit|keepalive)' "$flog" | grep -v '^# Subtest' | sed 's/^/  /'
 		cat "$flog" >>"$log"
 		p=$((p + fp)); f=$((f + ff))
 	done

@@ -169,7 +169,7 @@ test('two wordings of one question raced into two hubs make one question', async
   }
   const retries = async (h) => Number((await (await fetch(h.url + '/metrics')).text())
     .match(/surak_ask_retries_total (\d+)/)[1]);
-  console.log(`look-ups run again after a race: ${await retries(hubA) + await retries(hubB)}`);
+  console.log(`asks judged again after a race: ${await retries(hubA) + await retries(hubB)}`);
 });
 
 test('the moderator sees each variant with its similarity, and a split question keeps its wording', async () => {
