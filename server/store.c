@@ -48,7 +48,7 @@
 #define WATCHDOG_MS 100
 #define MAP_EVERY_MS 5000	/* the slot map is read again this often */
 #define MAP_RETRY_MS 250	/* … and this often while it is stale (or the master is down) */
-#define REDIRECTS_MAX 3		/* MOVED/ASK followed for one command */
+#define REDIRECTS_MAX 3		/* MOVED followed for one command */
 #define CHAN_MAX 320		/* a room's channel name */
 
 /* A room's channel on a node's subscriber. */
@@ -77,7 +77,7 @@ struct node {
 	int hb_in_flight;
 };
 
-/* A script call: kept for its reply, and for sending it again (NOSCRIPT, MOVED, ASK). */
+/* A script call: kept for its reply, and for sending it again (NOSCRIPT, MOVED). */
 struct call {
 	enum script_id script;
 	struct node *node;		/* where it was sent; alive until its reply */
@@ -294,13 +294,6 @@ on_loaded(void *arg, redisReply *r)
 		log_error("redis: SCRIPT LOAD %s failed: %s", script_defs[i].file, r->str);
 }
 
-static void
-ignore_reply(void *arg, redisReply *r)
-{
-	(void)arg;
-	(void)r;
-}
-
 static void on_call_reply(void *arg, redisReply *r);
 
 /* Sends the call (again) to node n, ahead of admission when `priority`. */
@@ -313,9 +306,15 @@ call_send(struct call *k, struct node *n, int priority)
 }
 
 /*
- * A cluster's redirection: MOVED (the slot is served elsewhere now: the
- * map is read again) or ASK (the slot is moving: this one command goes
- * there, after ASKING). 1 if the call was sent on.
+ * A cluster's MOVED: the slot is served elsewhere now. The slot is
+ * pointed there at once (and the whole map read again) and the command
+ * sent on; 1 if it was.
+ *
+ * ASK is not followed: it means the room's slot is being migrated, its
+ * keys part here, part there, and a script (which reads and writes many
+ * keys it does not declare) run there after ASKING would see the room in
+ * pieces. The command is answered unavailable instead (its retry with the
+ * same rid is safe) until the slot has moved and MOVED says where.
  */
 static int
 redirect(struct call *k, const redisReply *r)
@@ -323,26 +322,18 @@ redirect(struct call *k, const redisReply *r)
 	char host[CLUSTER_HOST_MAX];
 	unsigned slot;
 	int port;
-	enum cluster_redirect kind;
 	struct node *n;
-	const char *asking[1] = { "ASKING" };
 
-	if (!st.cluster || r == NULL || r->type != REDIS_REPLY_ERROR)
-		return 0;
-	kind = cluster_parse_redirect(r->str, &slot, host, sizeof(host), &port);
-	if (kind == CLUSTER_NONE)
+	if (!st.cluster || r == NULL || r->type != REDIS_REPLY_ERROR ||
+	    cluster_parse_redirect(r->str, &slot, host, sizeof(host), &port) != CLUSTER_MOVED)
 		return 0;
 	if ((n = node_find(host, port)) == NULL)
 		n = node_new(host, port);
-	if (kind == CLUSTER_MOVED) {
-		set_slot(slot, n);
-		st.map_stale = 1;
-	}
+	set_slot(slot, n);
+	st.map_stale = 1;
 	if (++k->redirects > REDIRECTS_MAX || !rconn_ready(n->cmd))
 		return 0;
-	if (kind == CLUSTER_ASK && rconn_send(n->cmd, 1, asking, NULL, ignore_reply, NULL, NULL, 1) < 0)
-		return 0;
-	return call_send(k, n, kind == CLUSTER_ASK) == 0;
+	return call_send(k, n, 0) == 0;
 }
 
 static void

@@ -195,6 +195,23 @@ export class RedisCluster {
 
   slotOf(key) { return Number(this.alive()[0].cli('CLUSTER', 'KEYSLOT', key)); }
 
+  // Moves a slot and its keys to another master, as redis-cli --cluster
+  // reshard does: IMPORTING and MIGRATING, MIGRATE a hundred keys at a
+  // time, then every master told the slot's new node.
+  moveSlot(slot, to) {
+    const map = this.slots(), from = this.master(slot, map);
+    const id = (n) => n.cli('CLUSTER', 'MYID');
+    to.cli('CLUSTER', 'SETSLOT', slot, 'IMPORTING', id(from));
+    from.cli('CLUSTER', 'SETSLOT', slot, 'MIGRATING', id(to));
+    for (;;) {
+      const keys = from.cli('CLUSTER', 'GETKEYSINSLOT', slot, 100).split('\n').filter(Boolean);
+      if (keys.length === 0) break;
+      from.cli('MIGRATE', '127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
+    }
+    for (const m of new Set(map.map((r) => r.node))) m.cli('CLUSTER', 'SETSLOT', slot, 'NODE', id(to));
+    return from;
+  }
+
   // redis-cli in cluster mode (follows MOVED) against a live node.
   cli(...args) {
     return execFileSync('redis-cli', ['-c', '-p', String(this.alive()[0].port), ...args.map(String)],
