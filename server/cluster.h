@@ -1,6 +1,6 @@
 /*
  * cluster: what the hub must know of Redis Cluster, as pure functions
- * (store.c does the talking). Every key of a room is "surak:{ROOM}…" and
+ * (nodes.c does the talking). Every key of a room is "surak:{ROOM}…" and
  * its event channel "surak:ev:{ROOM}", so a room lives in one hash slot:
  * CRC16 of the room id, modulo 16384. The slot map comes from CLUSTER
  * SLOTS; a MOVED or ASK error names the node that serves a slot now.

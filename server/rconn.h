@@ -13,7 +13,7 @@
  * its reply, when it comes, is dropped. A request that waited for
  * admission longer than RCONN_WAIT_FACTOR deadlines fails too. Neither
  * says anything about the connection: whether Redis is alive is for the
- * owner to judge (store.c's heartbeat), and rconn_reset() is how it says
+ * owner to judge (nodes.c's heartbeat), and rconn_reset() is how it says
  * it is not. A connection that fails to connect or set up in time is
  * reset; a reset connection reconnects with backoff.
  *
