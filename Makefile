@@ -86,7 +86,7 @@ $(BUILD)/gen/scripts_gen.c: scripts/scripts.sh $(LUA) | $(BUILD)/gen
 	@echo "  GEN     $@"
 	$(Q)scripts/scripts.sh source $(LUA) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(OBJS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(OBJS) | $(BUILD)/tests
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS) -lcmocka
 

@@ -14,6 +14,7 @@
 
 #include "ask.h"
 #include "dedupe.h"
+#include "reply.h"
 #include "util.h"
 
 static void
@@ -50,38 +51,10 @@ topk_keeps_the_best(void **state)
 }
 
 /* {{id, status, {key…}}…}, each key the doc key of a text. */
-static redisReply *
-node(int type)
-{
-	redisReply *r = calloc(1, sizeof(*r));
-
-	r->type = type;
-	return r;
-}
-
-static redisReply *
-string(const char *s, size_t n)
-{
-	redisReply *r = node(REDIS_REPLY_STRING);
-
-	r->str = malloc(n + 1);
-	memcpy(r->str, s, n);
-	r->str[n] = '\0';
-	r->len = n;
-	return r;
-}
-
-static void
-push(redisReply *a, redisReply *e)
-{
-	a->element = realloc(a->element, (a->elements + 1) * sizeof(*a->element));
-	a->element[a->elements++] = e;
-}
-
 static void
 candidate(redisReply *cands, const char *id, const char *text)
 {
-	redisReply *c = node(REDIS_REPLY_ARRAY), *keys = node(REDIS_REPLY_ARRAY);
+	redisReply *c = reply_node(REDIS_REPLY_ARRAY), *keys = reply_node(REDIS_REPLY_ARRAY);
 	struct dedupe_doc d;
 	struct sbuf b = { 0 };
 
@@ -89,31 +62,19 @@ candidate(redisReply *cands, const char *id, const char *text)
 	sbuf_init(&b, 128);
 	dedupe_doc_key(&d, &b);
 	dedupe_doc_free(&d);
-	push(keys, string(b.data, b.len));
+	reply_push(keys, reply_strn(b.data, b.len));
 	sbuf_free(&b);
-	push(c, string(id, strlen(id)));
-	push(c, string("approved", 8));
-	push(c, keys);
-	push(cands, c);
-}
-
-static void
-reply_free(redisReply *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->elements; i++)
-		reply_free(r->element[i]);
-	free(r->element);
-	free(r->str);
-	free(r);
+	reply_push(c, reply_strn(id, strlen(id)));
+	reply_push(c, reply_strn("approved", 8));
+	reply_push(c, keys);
+	reply_push(cands, c);
 }
 
 static void
 verify_picks_the_same_question(void **state)
 {
 	const char *text = "Когда отремонтируют дорогу на улице Абая?";
-	redisReply *cands = node(REDIS_REPLY_ARRAY);
+	redisReply *cands = reply_node(REDIS_REPLY_ARRAY);
 	struct dedupe_doc doc;
 	long long ids[3] = { 0 };
 	double sims[3];

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cluster.h"
+#include "reply.h"
 
 static void
 hashing(void **state)
@@ -32,73 +33,17 @@ hashing(void **state)
 	assert_int_equal(cluster_key_slot("surak:{@staff}", 14), cluster_room_slot("@staff"));
 }
 
-static redisReply *
-mk(int type)
-{
-	redisReply *r = calloc(1, sizeof(*r));
-
-	r->type = type;
-	return r;
-}
-
-static redisReply *
-mk_int(long long v)
-{
-	redisReply *r = mk(REDIS_REPLY_INTEGER);
-
-	r->integer = v;
-	return r;
-}
-
-static redisReply *
-mk_str(const char *s)
-{
-	redisReply *r = mk(REDIS_REPLY_STRING);
-
-	r->str = strdup(s);
-	r->len = strlen(s);
-	return r;
-}
-
-static redisReply *
-mk_arr(size_t n, ...)
-{
-	redisReply *r = mk(REDIS_REPLY_ARRAY);
-	va_list ap;
-	size_t i;
-
-	r->elements = n;
-	r->element = calloc(n, sizeof(*r->element));
-	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		r->element[i] = va_arg(ap, redisReply *);
-	va_end(ap);
-	return r;
-}
-
-static void
-free_reply(redisReply *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->elements; i++)
-		free_reply(r->element[i]);
-	free(r->element);
-	free(r->str);
-	free(r);
-}
-
 static void
 slots_reply(void **state)
 {
 	struct cluster_range g[4];
-	redisReply *r = mk_arr(2,
-	    mk_arr(4, mk_int(0), mk_int(5460),
-		mk_arr(3, mk_str("127.0.0.1"), mk_int(7001), mk_str("aaa")),
-		mk_arr(3, mk_str("127.0.0.1"), mk_int(7004), mk_str("ddd"))),
-	    mk_arr(3, mk_int(5461), mk_int(16383),
-		mk_arr(3, mk_str(""), mk_int(7002), mk_str("bbb"))));
-	redisReply *bad = mk_arr(1, mk_arr(3, mk_int(10), mk_int(5), mk_arr(2, mk_str("h"), mk_int(1))));
+	redisReply *r = reply_arr(2,
+	    reply_arr(4, reply_int(0), reply_int(5460),
+		reply_arr(3, reply_str("127.0.0.1"), reply_int(7001), reply_str("aaa")),
+		reply_arr(3, reply_str("127.0.0.1"), reply_int(7004), reply_str("ddd"))),
+	    reply_arr(3, reply_int(5461), reply_int(16383),
+		reply_arr(3, reply_str(""), reply_int(7002), reply_str("bbb"))));
+	redisReply *bad = reply_arr(1, reply_arr(3, reply_int(10), reply_int(5), reply_arr(2, reply_str("h"), reply_int(1))));
 
 	(void)state;
 	assert_int_equal(cluster_parse_slots(r, "10.0.0.9", g, 4), 2);
@@ -111,8 +56,8 @@ slots_reply(void **state)
 	assert_int_equal(g[1].port, 7002);
 	assert_int_equal(cluster_parse_slots(bad, "x", g, 4), -1);
 	assert_int_equal(cluster_parse_slots(NULL, "x", g, 4), -1);
-	free_reply(r);
-	free_reply(bad);
+	reply_free(r);
+	reply_free(bad);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 
 #include "copy.h"
+#include "reply.h"
 #include "event.h"
 #include "script.h"
 
@@ -129,47 +130,6 @@ rank_order(void **state)
 	copy_free(&c);
 }
 
-/* A hiredis reply, built by hand as the snapshot script would answer. */
-static redisReply *
-str(const char *s)
-{
-	redisReply *r = calloc(1, sizeof(*r));
-
-	r->type = REDIS_REPLY_STRING;
-	r->str = strdup(s);
-	r->len = strlen(s);
-	return r;
-}
-
-static redisReply *
-arr(size_t n, ...)
-{
-	redisReply *r = calloc(1, sizeof(*r));
-	va_list ap;
-	size_t i;
-
-	r->type = REDIS_REPLY_ARRAY;
-	r->elements = n;
-	r->element = calloc(n ? n : 1, sizeof(*r->element));
-	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		r->element[i] = va_arg(ap, redisReply *);
-	va_end(ap);
-	return r;
-}
-
-static void
-reply_free(redisReply *r)
-{
-	size_t i;
-
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		reply_free(r->element[i]);
-	free(r->element);
-	free(r->str);
-	free(r);
-}
-
 /* A snapshot chunk as the script answers: room, seq, epoch, versions, questions, next, events, merging. */
 static redisReply *
 chunk(long long seq, long long next, redisReply *questions, redisReply *events)
@@ -178,8 +138,8 @@ chunk(long long seq, long long next, redisReply *questions, redisReply *events)
 
 	snprintf(s, sizeof(s), "%lld", seq);
 	snprintf(n, sizeof(n), "%lld", next);
-	return arr(10, str("ok"), str("{\"id\":\"r\",\"title\":\"T\"}"), str(s), str("E2"), str("2"), str("1"),
-	    questions, str(n), events, arr(0));
+	return reply_arr(10, reply_str("ok"), reply_str("{\"id\":\"r\",\"title\":\"T\"}"), reply_str(s), reply_str("E2"), reply_str("2"), reply_str("1"),
+	    questions, reply_str(n), events, reply_arr(0));
 }
 
 static void
@@ -193,8 +153,8 @@ loads_a_snapshot_in_chunks(void **state)
 	assert_int_equal(SNAPSHOT_R_COUNT, 10);
 	copy_init(&c, 8);
 	/* Chunk 1 at seq 7: question 1 approved, 2 pending. */
-	r = chunk(7, 2, arr(2, str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
-	    str("{\"id\":2,\"status\":\"pending\",\"score\":1}")), arr(0));
+	r = chunk(7, 2, reply_arr(2, reply_str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
+	    reply_str("{\"id\":2,\"status\":\"pending\",\"score\":1}")), reply_arr(0));
 	assert_int_equal(copy_load_chunk(&c, r, 1, &next), 0);
 	assert_int_equal(next, 2);
 	assert_false(c.ready);
@@ -204,10 +164,10 @@ loads_a_snapshot_in_chunks(void **state)
 	 * (seq 9) question 3 created; chunk 2 holds 3 as it is now, and the
 	 * history replays 8 and 9 over both chunks.
 	 */
-	r = chunk(9, 0, arr(1, str("{\"id\":3,\"status\":\"pending\",\"score\":1}")),
-	    arr(3, str("{\"seq\":7,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":2,\"status\":\"pending\"}}"),
-		str("{\"seq\":8,\"op\":\"upsert\",\"was\":\"approved\",\"q\":{\"id\":1,\"status\":\"rejected\"}}"),
-		str("{\"seq\":9,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":3,\"status\":\"pending\"}}")));
+	r = chunk(9, 0, reply_arr(1, reply_str("{\"id\":3,\"status\":\"pending\",\"score\":1}")),
+	    reply_arr(3, reply_str("{\"seq\":7,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":2,\"status\":\"pending\"}}"),
+		reply_str("{\"seq\":8,\"op\":\"upsert\",\"was\":\"approved\",\"q\":{\"id\":1,\"status\":\"rejected\"}}"),
+		reply_str("{\"seq\":9,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":3,\"status\":\"pending\"}}")));
 	assert_int_equal(copy_load_chunk(&c, r, 0, &next), 1);
 	reply_free(r);
 	assert_true(c.ready);
@@ -217,14 +177,14 @@ loads_a_snapshot_in_chunks(void **state)
 	assert_non_null(copy_question(&c, 3));
 	assert_int_equal(c.ring_len, 3);
 	/* A history that no longer reaches back to the first chunk: load again. */
-	r = chunk(20, 5, arr(0), arr(0));
+	r = chunk(20, 5, reply_arr(0), reply_arr(0));
 	assert_int_equal(copy_load_chunk(&c, r, 1, &next), 0);
 	reply_free(r);
-	r = chunk(30, 0, arr(0), arr(1, str("{\"seq\":30,\"op\":\"room\",\"room\":{\"id\":\"r\"}}")));
+	r = chunk(30, 0, reply_arr(0), reply_arr(1, reply_str("{\"seq\":30,\"op\":\"room\",\"room\":{\"id\":\"r\"}}")));
 	assert_int_equal(copy_load_chunk(&c, r, 0, &next), -1);
 	reply_free(r);
 	/* A malformed chunk. */
-	r = arr(3, str("ok"), str("not json"), str("8"));
+	r = reply_arr(3, reply_str("ok"), reply_str("not json"), reply_str("8"));
 	assert_int_equal(copy_load_chunk(&c, r, 1, &next), -1);
 	reply_free(r);
 	copy_free(&c);
