@@ -62,8 +62,8 @@ local like
 if q and q.status == 'rejected' then
   like, q = q.id, nil
 elseif q == nil and seen_qid ~= '' and bands ~= '' then
-  local shared, ids = newer_in_bands(bands, seen_qid)
-  if shared then
+  local shared, ids = in_bands(bands, seen_qid)
+  if #ids > 0 then
     return {'retry', tonumber(redis.call('HGET', key('meta'), 'qid')),
       candidates_of(shared, ids, 24, function() return true end)}
   end

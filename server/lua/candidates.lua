@@ -22,19 +22,7 @@ if mode == 'similar' then
 elseif fp ~= '' and redis.call('HEXISTS', key('fp'), fp) == 1 then
   return {'ok', m.qid, 'fp', {}}
 end
-local shared, ids = {}, {}
-local i = 0
-for b in string.gmatch(bands, '[^,]+') do
-  i = i + 1
-  for _, id in ipairs(redis.call('ZRANGE', bucket(i, b), 0, -1)) do
-    local n = tonumber(id)
-    if not shared[n] then
-      shared[n] = 0
-      ids[#ids + 1] = n
-    end
-    shared[n] = shared[n] + 1
-  end
-end
+local shared, ids = in_bands(bands)
 -- A near-duplicate shares many bands; a chance collision, one.
 return {'ok', m.qid, '', candidates_of(shared, ids, 24, function(status)
   return mode ~= 'similar' or VISIBLE[status]

@@ -339,14 +339,18 @@ local function index_bands(id, bands)
   end
 end
 
--- The questions newer than `last` that share one of these bands, with
--- how many bands each shares: (shared, ids), or nil if there are none.
-local function newer_in_bands(bands, last)
+-- The questions that share one of these bands (only those newer than
+-- `after`, if given), with how many bands each shares: shared[id], and
+-- ids in the order met.
+local function in_bands(bands, after)
   local shared, ids = {}, {}
   local i = 0
   for b in string.gmatch(bands, '[^,]+') do
     i = i + 1
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', bucket(i, b), '(' .. last, '+inf')) do
+    local k = bucket(i, b)
+    local found = after and redis.call('ZRANGEBYSCORE', k, '(' .. after, '+inf') or
+      redis.call('ZRANGE', k, 0, -1)
+    for _, id in ipairs(found) do
       local n = tonumber(id)
       if not shared[n] then
         shared[n] = 0
@@ -355,7 +359,6 @@ local function newer_in_bands(bands, last)
       shared[n] = shared[n] + 1
     end
   end
-  if #ids == 0 then return nil end
   return shared, ids
 end
 
