@@ -6,7 +6,7 @@
 
 import { el } from './client.js';
 import { loadLanguage, languageSwitch, t, currentLanguage } from './i18n.js';
-import { whoAmI, signInForm, staffBar } from './staff.js';
+import { staffOrSignIn } from './staff.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ['admin', 'moderator', 'presenter', 'responder', 'operator'];
@@ -258,12 +258,8 @@ async function addDepartment(e) {
 async function main() {
   await loadLanguage();
   languageSwitch($('lang'), () => { renderRooms(); loadStaff().catch(() => {}); });
-  const user = await whoAmI();
-  if (!user) {
-    signInForm($('signin-box'), () => location.reload());
-    return;
-  }
-  staffBar($('staff'), user);
+  const user = await staffOrSignIn($('signin-box'), $('staff'));
+  if (!user) return;
   if (!user.roles.includes('admin')) {
     $('fatal').hidden = false;
     $('fatal').textContent = t('admin.admins_only');

@@ -6,7 +6,7 @@
 
 import { el } from './client.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
-import { whoAmI, signInForm, staffBar } from './staff.js';
+import { staffOrSignIn } from './staff.js';
 import { outcome, tagChips, tagName, loadCatalog, isOverdue, formatDay } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
@@ -103,12 +103,8 @@ async function main() {
   await loadLanguage();
   await loadCatalog();
   languageSwitch($('lang'), () => { if (!$('app').hidden) draw(); });
-  const user = await whoAmI();
-  if (!user) {
-    signInForm($('signin-box'), () => location.reload());
-    return;
-  }
-  staffBar($('staff'), user);
+  const user = await staffOrSignIn($('signin-box'), $('staff'));
+  if (!user) return;
   $('app').hidden = false;
   $('show-answered').addEventListener('change', draw);
   await load();

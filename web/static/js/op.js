@@ -9,7 +9,7 @@
 import { Client, roomFromPath, el } from './client.js';
 import { loadLanguage, languageSwitch, t, errorText } from './i18n.js';
 import { connectionBadge } from './common.js';
-import { whoAmI, signInForm, staffBar } from './staff.js';
+import { staffOrSignIn } from './staff.js';
 import { spacedCode as spaced } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
@@ -105,12 +105,8 @@ async function main() {
     $('fatal').textContent = t('error.no_room');
     return;
   }
-  const user = await whoAmI();
-  if (!user) {
-    signInForm($('signin-box'), () => location.reload());
-    return;
-  }
-  staffBar($('staff'), user);
+  const user = await staffOrSignIn($('signin-box'), $('staff'));
+  if (!user) return;
   start();
 }
 

@@ -8,7 +8,7 @@
 
 import { roomFromPath, keyFromFragment, el } from './client.js';
 import { loadLanguage, languageSwitch, t, currentLanguage } from './i18n.js';
-import { whoAmI, signInForm, staffBar } from './staff.js';
+import { staffOrSignIn } from './staff.js';
 import { outcome, tagName, loadCatalog, today, localDay, formatTime } from './followup.js';
 
 const $ = (id) => document.getElementById(id);
@@ -126,12 +126,8 @@ async function main() {
     await load(`/api/rooms/${room}/report.json`, { Authorization: `Bearer ${key}` });
     return;
   }
-  const user = await whoAmI();
-  if (!user) {
-    signInForm($('signin-box'), () => location.reload());
-    return;
-  }
-  staffBar($('staff'), user);
+  const user = await staffOrSignIn($('signin-box'), $('staff'));
+  if (!user) return;
   if (room) {
     await load(`/api/rooms/${room}/report.json`);
     return;

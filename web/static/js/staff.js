@@ -68,3 +68,16 @@ export function staffBar(box, user) {
     }));
   box.hidden = false;
 }
+
+// A staff-only page's start: the signed-in member of staff, shown in the
+// bar `bar`; or null, with the sign-in form in `box` instead (the page
+// reloads once signed in).
+export async function staffOrSignIn(box, bar) {
+  const user = await whoAmI();
+  if (!user) {
+    signInForm(box, () => location.reload());
+    return null;
+  }
+  staffBar(bar, user);
+  return user;
+}
