@@ -6,13 +6,11 @@
 // photographed for the README.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis, Hub, Client, viewerHello, addStaff, signIn, stopAll, ROOT } from '../lib/harness.mjs';
-import { launch, openPage, SHOTS } from '../lib/browser.mjs';
+import { Redis, Hub, Client, viewerHello, addStaff, signIn, stopAll } from '../lib/harness.mjs';
+import { launch, openPage, SHOTS, axeViolations, signInOn } from '../lib/browser.mjs';
 
 let redis, hub, browser;
-const AXE = readFileSync(join(ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 before(async () => {
   redis = await Redis.start();
@@ -25,22 +23,6 @@ after(async () => {
   await browser?.close();
   await stopAll(hub, redis);
 });
-
-async function axe(page) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
-}
-
-async function signInOn(page, login, password) {
-  await page.locator('#signin').waitFor();
-  await page.fill('#staff-login', login);
-  await page.fill('#staff-password', password);
-  await page.click('#signin button[type=submit]');
-}
 
 test('an admin creates a room and a moderator in the console; the moderator signs in and approves; the audit names them', async () => {
   const admin = await openPage(browser, `${hub.url}/admin`, { viewport: { width: 1366, height: 900 } });
@@ -63,7 +45,7 @@ test('an admin creates a room and a moderator in the console; the moderator sign
   await admin.check('#staff-new-roles-moderator');
   await admin.click('#staff-form button[type=submit]');
   await admin.locator('#staff-list tr[data-login="nurzhan"]').waitFor();
-  assert.deepEqual(await axe(admin), [], 'the console is axe-clean');
+  assert.deepEqual(await axeViolations(admin), [], 'the console is axe-clean');
   await admin.screenshot({ path: join(SHOTS, 'console.png'), fullPage: true });
 
   // A resident asks; the moderator signs in on the moderator page, without a key.

@@ -8,16 +8,15 @@
 // are axe-clean and photographed for the README.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { statSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  Redis, Hub, Client, createRoom, newClientId, viewerHello, addStaff, signIn, stopAll, waitUntil, ROOT,
+  Redis, Hub, Client, createRoom, newClientId, viewerHello, addStaff, signIn, stopAll, waitUntil,
 } from '../lib/harness.mjs';
-import { launch, openPage, SHOTS } from '../lib/browser.mjs';
+import { launch, openPage, SHOTS, axeViolations, signInOn } from '../lib/browser.mjs';
 
 let redis, hub, browser, room;
-const AXE = readFileSync(join(ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const ANSWER = 'Ямочный ремонт на улице Баймуханова включён в план: подрядчик выйдет до 15 декабря.\nКонтроль — управление дорог.';
 
 before(async () => {
@@ -48,22 +47,6 @@ after(async () => {
   await browser?.close();
   await stopAll(hub, redis);
 });
-
-async function axe(page) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
-}
-
-async function signInOn(page, login, password) {
-  await page.locator('#signin').waitFor();
-  await page.fill('#staff-login', login);
-  await page.fill('#staff-password', password);
-  await page.click('#signin button[type=submit]');
-}
 
 // Before signing in, /api/me answers 401: the pages' one expected failed request.
 const unexpected = (p) => p.errors.filter((e) => !/status of 401/.test(e));
@@ -105,7 +88,7 @@ test('a resident\'s question from the phone to a written answer, the receipt, th
   await mod.locator('#assign[open]').waitFor();
   await mod.selectOption('#assign-dept', 'roads');
   await mod.fill('#assign-due', new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10));
-  assert.deepEqual(await axe(mod), [], 'the moderator page with the assign dialog is axe-clean');
+  assert.deepEqual(await axeViolations(mod), [], 'the moderator page with the assign dialog is axe-clean');
   await mod.click('#assign button[value=assign]');
   await mod.locator('li.mq', { hasText: 'баймуханова' }).locator('.outcome', { hasText: 'Управление дорог' }).waitFor();
   // The resident sees it assigned, live.
@@ -119,7 +102,7 @@ test('a resident\'s question from the phone to a written answer, the receipt, th
   assert.equal(await desk.locator('li.desk-item', { hasText: 'школу в Нурсае' }).count(), 0, 'not assigned to roads');
   await item.locator('textarea').fill(ANSWER);
   await item.locator('.preview .answer-text', { hasText: 'подрядчик выйдет' }).waitFor();
-  assert.deepEqual(await axe(desk), [], 'the responder page is axe-clean');
+  assert.deepEqual(await axeViolations(desk), [], 'the responder page is axe-clean');
   await desk.screenshot({ path: join(SHOTS, 'desk-responder.png'), fullPage: true });
   await item.locator('button.primary').click();
   await desk.locator('#notice', { hasText: 'опубликован' }).waitFor();
@@ -135,7 +118,7 @@ test('a resident\'s question from the phone to a written answer, the receipt, th
   assert.equal(await other.locator('#text').textContent(), 'ямы на улице баймуханова в жилгородке когда засыплют');
   await other.locator('.answer-text', { hasText: 'подрядчик выйдет' }).waitFor();
   assert.equal(await other.locator('text=школу в Нурсае').count(), 0, 'nothing of another resident');
-  assert.deepEqual(await axe(other), [], 'the receipt page is axe-clean');
+  assert.deepEqual(await axeViolations(other), [], 'the receipt page is axe-clean');
   const missing = await openPage(browser, `${hub.url}/q/ABCD-EFGH-JKMN`, { viewport: { width: 390, height: 844 } });
   await missing.locator('#fatal:not([hidden])').waitFor();
   assert.equal(missing.errors.filter((e) => !/status of 404/.test(e)).length, 0);
@@ -155,7 +138,7 @@ test('a resident\'s question from the phone to a written answer, the receipt, th
   await answers.fill('#search', 'школу');
   await waitUntil('searched', async () => (await answers.locator('#list li:not([hidden])').count()) === 1, 5000);
   await answers.fill('#search', '');
-  assert.deepEqual(await axe(answers), [], 'the answers page is axe-clean');
+  assert.deepEqual(await axeViolations(answers), [], 'the answers page is axe-clean');
   await answers.screenshot({ path: join(SHOTS, 'answers.png'), fullPage: true });
 
   // 7. The report counts it; printed to PDF and rendered to images.
@@ -167,7 +150,7 @@ test('a resident\'s question from the phone to a written answer, the receipt, th
   assert.equal(await count('answered_on_air'), 1);
   assert.equal(await count('asked'), 2);
   await report.locator('#top li', { hasText: 'баймуханова' }).waitFor();
-  assert.deepEqual(await axe(report), [], 'the report is axe-clean');
+  assert.deepEqual(await axeViolations(report), [], 'the report is axe-clean');
   await report.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
   const pdf = join(SHOTS, 'report.pdf');
   await report.emulateMedia({ media: 'print' });

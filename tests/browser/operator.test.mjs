@@ -4,13 +4,11 @@
 // calls with their source and number and filters by source. Axe-clean.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis, Hub, createRoom, addStaff, stopAll, ROOT } from '../lib/harness.mjs';
-import { launch, openPage, SHOTS } from '../lib/browser.mjs';
+import { Redis, Hub, createRoom, addStaff, stopAll } from '../lib/harness.mjs';
+import { launch, openPage, SHOTS, axeViolations, signInOn } from '../lib/browser.mjs';
 
 let redis, hub, browser, room;
-const AXE = readFileSync(join(ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 before(async () => {
   redis = await Redis.start();
@@ -27,10 +25,7 @@ after(async () => {
 
 test('an operator takes calls from the keyboard and reads back the receipts', async () => {
   const op = await openPage(browser, `${hub.url}/op/${room.id}`, { viewport: { width: 1280, height: 900 } });
-  await op.locator('#signin').waitFor();
-  await op.fill('#staff-login', 'aliya');
-  await op.fill('#staff-password', 'operator password');
-  await op.click('#signin button[type=submit]');
+  await signInOn(op, 'aliya', 'operator password');
   await op.locator('#conn[data-state="live"]').waitFor({ timeout: 20000 });
   // The caller's name is focused first; Tab to the number and the question.
   await op.keyboard.type('Гульнара');
@@ -51,11 +46,7 @@ test('an operator takes calls from the keyboard and reads back the receipts', as
   await op.keyboard.press('Control+Enter');
   await op.locator('#calls li', { hasText: 'Жилгородке' }).waitFor();
   assert.equal(await op.locator('#calls li').count(), 2);
-  await op.evaluate(AXE);
-  const axe = await op.evaluate(async () => (await window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  })).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id));
-  assert.deepEqual(axe, [], 'the operator page is axe-clean');
+  assert.deepEqual(await axeViolations(op), [], 'the operator page is axe-clean');
   await op.screenshot({ path: join(SHOTS, 'operator.png') });
   // The receipt, from any device.
   const rc = await (await fetch(`${hub.url}/api/receipts/${code}`)).json();

@@ -6,13 +6,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil, ROOT } from '../lib/harness.mjs';
-import { launch, openPage, SHOTS } from '../lib/browser.mjs';
+import { Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil } from '../lib/harness.mjs';
+import { launch, openPage, SHOTS, axeViolations } from '../lib/browser.mjs';
 
 let redis, hub, room, browser;
-const AXE = readFileSync(join(ROOT, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1366, height: 800 };
 const FULL_HD = { width: 1920, height: 1080 };
@@ -181,15 +179,6 @@ test('the language follows the browser, and the switch is remembered', async () 
   await Promise.all([kk, en, ru].map((p) => p.context().close()));
 });
 
-async function axe(page) {
-  await page.evaluate(AXE);	// through DevTools, as the page's CSP forbids injected scripts
-  const r = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
-}
-
 test('a mock broadcast: every page in its state, axe-clean, photographed', async () => {
   const viewers = [];
   for (let i = 0; i < 4; i++) viewers.push(await Client.connect(hub, viewerHello(room.id)));
@@ -228,7 +217,7 @@ test('a mock broadcast: every page in its state, axe-clean, photographed', async
 
   const failures = {};
   for (const [name, p] of [['viewer', viewer], ['moderator', mod], ['presenter', pres], ['overlay', overlay], ['landing', landing]]) {
-    const v = await axe(p);
+    const v = await axeViolations(p);
     if (v.length) failures[name] = v;
   }
   assert.deepEqual(failures, {}, 'no serious or critical accessibility violation');
