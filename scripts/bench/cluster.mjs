@@ -18,7 +18,7 @@
 // costs, not what it gains (docs/OPERATIONS.md sizes a real deployment).
 import assert from 'node:assert/strict';
 import { Redis, startHub, benchRoom, load, procsFor, cpuMeter, hubPids } from './lib.mjs';
-import { RedisCluster, Sentinel, Hub, RELEASE_BIN, createRoom, waitUntil } from '../../tests/lib/harness.mjs';
+import { RedisCluster, Sentinel, Hub, RELEASE_BIN, createRoom } from '../../tests/lib/harness.mjs';
 import { startAskers, closeAllAskers, checkAcknowledged } from '../../tests/lib/askers.mjs';
 import { failoverUnderLoad } from '../../tests/lib/failover.mjs';
 
@@ -29,26 +29,13 @@ const QUESTIONS = Number(process.env.QUESTIONS || 2000);
 const DURATION = Number(process.env.DURATION || 10);
 const HUBS = 3;
 
-// Three room ids, each on another master of `cluster` (any three for one Redis).
-function roomIds(cluster, prefix) {
-  const map = cluster.slots(), seen = new Set(), ids = [];
-  for (let i = 0; ids.length < HUBS; i++) {
-    const id = `${prefix}-${i}`;
-    const m = cluster.master(cluster.slotOf(`surak:{${id}}`), map);
-    if (!seen.has(m.port)) {
-      seen.add(m.port);
-      ids.push(id);
-    }
-  }
-  return ids;
-}
-
 // One Redis or a cluster of three masters, three hubs on it, three rooms.
 async function setup(kind, prefix) {
   const redis = kind === 'cluster' ? await RedisCluster.start({ masters: 3, replicas: 0 }) : await Redis.start();
   const hubs = [];
   for (let i = 0; i < HUBS; i++) hubs.push(await startHub(redis, 1));
-  const ids = kind === 'cluster' ? roomIds(redis, prefix) : Array.from({ length: HUBS }, (_, i) => `${prefix}-${i}`);
+  const ids = kind === 'cluster' ? redis.roomsOnMasters(prefix, 1).map((r) => r.id)
+    : Array.from({ length: HUBS }, (_, i) => `${prefix}-${i}`);
   const pids = () => [...hubs.flatMap(hubPids), ...(redis.nodes ? redis.nodes.map((n) => n.proc.pid) : [redis.proc.pid])];
   const redisPids = () => (redis.nodes ? redis.nodes.map((n) => n.proc.pid) : [redis.proc.pid]);
   return {
@@ -98,14 +85,9 @@ async function failover() {
       const ids = Array.from({ length: 12 }, (_, i) => `fo-${i}`);
       for (const id of ids) await createRoom(hubs[0], { id, moderation: false });
       const askers = ids.map((id) => [...startAskers(hubs[0], id, 1, { perSecond: 12 }), ...startAskers(hubs[1], id, 1, { perSecond: 12, first: 1 })]);
-      const masters = () => c.slots().map((r) => r.node);
       const report = await failoverUnderLoad(askers.flat(), {
-        victim: () => masters().map((m) => ({ m, n: Number(/total_commands_processed:(\d+)/.exec(m.cli('INFO', 'stats'))[1]) }))
-          .sort((x, y) => y.n - x.n)[0].m,
-        takenOver: async (v) => {
-          await waitUntil('a live master for every slot', () => { try { return masters().every((m) => m !== v); } catch { return false; } }, 30000, 100);
-          await c.waitOk();
-        },
+        victim: () => c.busiestMaster(),
+        takenOver: (v) => c.waitTakenOver(v),
       });
       let acked = 0;
       ids.forEach((id, i) => { acked += checkAcknowledged(assert, c, id, askers[i]).acked; });
@@ -118,7 +100,6 @@ async function failover() {
   }
   {
     const master = await Redis.start(), replica = await Redis.start({ replicaOf: master.port });
-    await waitUntil('the replica in sync', () => /master_link_status:up/.test(replica.cli('INFO', 'replication')), 15000, 50);
     const sentinel = await Sentinel.start(master);
     const hub = await Hub.start(master, { bin: RELEASE_BIN, args: ['--redis-sentinel', sentinel.address, ...args] });
     try {
@@ -127,7 +108,7 @@ async function failover() {
       const report = await failoverUnderLoad(askers, {
         minAcked: 200,
         victim: () => master,
-        takenOver: () => waitUntil('Sentinel names the replica', () => { try { return sentinel.masterPort() === replica.port; } catch { return false; } }, 30000, 100),
+        takenOver: () => sentinel.waitPromoted(replica),
       });
       const { acked } = checkAcknowledged(assert, replica, 'fo-sentinel', askers);
       console.log(`cluster-bench failover redis=sentinel ${report.summary}; ${acked} acknowledged, 0 lost, 0 twice`);

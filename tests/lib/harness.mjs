@@ -83,13 +83,17 @@ export function childPids(pid) {
 // A redis-server of our own: free port, private data dir, AOF with
 // appendfsync always (as make run starts it).
 export class Redis {
-  // opts.replicaOf: the port of a master this one replicates.
+  // opts.replicaOf: the port of a master this one replicates (started
+  // once its first sync is done).
   static async start(opts = {}) {
     const r = new Redis();
     r.opts = opts;
     r.dir = mkdtempSync(join(tmpdir(), 'surak-redis-'));
     r.port = await freePort();
     await r.launch();
+    if (opts.replicaOf) {
+      await waitUntil('the replica in sync', () => /master_link_status:up/.test(r.cli('INFO', 'replication')), 15000, 50);
+    }
     return r;
   }
 
@@ -193,6 +197,36 @@ export class RedisCluster {
     return map.find((r) => slot >= r.lo && slot <= r.hi)?.node ?? null;
   }
 
+  // Room ids PREFIX-0, PREFIX-1, … chosen so that each master serves
+  // `perMaster` of them: [{ id, master }].
+  roomsOnMasters(prefix, perMaster) {
+    const map = this.slots(), per = new Map(), out = [];
+    const masters = new Set(map.map((r) => r.node)).size;
+    for (let i = 0; out.length < perMaster * masters; i++) {
+      const id = `${prefix}-${i}`;
+      const m = this.master(this.slotOf(`surak:{${id}}`), map);
+      if ((per.get(m) || 0) >= perMaster) continue;
+      per.set(m, (per.get(m) || 0) + 1);
+      out.push({ id, master: m });
+    }
+    return out;
+  }
+
+  // The master that has processed the most commands so far.
+  busiestMaster() {
+    return [...new Set(this.slots().map((r) => r.node))]
+      .map((m) => ({ m, n: Number(/total_commands_processed:(\d+)/.exec(m.cli('INFO', 'stats'))[1]) }))
+      .sort((x, y) => y.n - x.n)[0].m;
+  }
+
+  // After `victim` died: until a live master serves every slot and the cluster is ok.
+  async waitTakenOver(victim) {
+    await waitUntil('a live master for every slot', () => {
+      try { return this.slots().every(({ node }) => node !== victim); } catch { return false; }
+    }, 30000, 100);
+    await this.waitOk();
+  }
+
   slotOf(key) { return Number(this.alive()[0].cli('CLUSTER', 'KEYSLOT', key)); }
 
   // Moves a slot and its keys to another master, as redis-cli --cluster
@@ -254,6 +288,13 @@ export class Sentinel {
   // The port of the master the sentinel names now.
   masterPort() {
     return Number(this.cli('SENTINEL', 'get-master-addr-by-name', this.name).split('\n')[1]);
+  }
+
+  // Until the sentinel names `replica` the master.
+  waitPromoted(replica) {
+    return waitUntil('Sentinel names the replica the master', () => {
+      try { return this.masterPort() === replica.port; } catch { return false; }
+    }, 30000, 100);
   }
 
   async stop() {
