@@ -254,25 +254,40 @@ on_names(void *arg, redisReply *r)
 	job_respond_object(j, o);
 }
 
+/*
+ * A reply of the answers scripts: the room (from the first reply) and its
+ * questions gathered. -1 when the job has been answered instead (gone, an
+ * error, a malformed reply).
+ */
+static int
+take_answers(struct job *j, redisReply *r, size_t room_at, size_t questions_at)
+{
+	struct gather *g = j->state;
+	const char *room;
+
+	if (!job_alive(j, r))
+		return -1;
+	if (!store_reply_ok(r)) {
+		job_script_error(j, r);
+		return -1;
+	}
+	if (g->room == NULL && (room = store_reply_str(r, room_at, NULL)) != NULL)
+		g->room = json_loads(room, 0, NULL);
+	if (g->room == NULL || gather_add(g, r, questions_at, NULL) < 0) {
+		job_error(j, 500, "internal_error", "malformed reply from Redis");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 on_answers(void *arg, redisReply *r)
 {
 	struct job *j = arg;
 	struct gather *g = j->state;
-	const char *room;
 
-	if (!job_alive(j, r))
+	if (take_answers(j, r, ANSWERS_R_ROOM, ANSWERS_R_QUESTIONS) < 0)
 		return;
-	if (!store_reply_ok(r)) {
-		job_script_error(j, r);
-		return;
-	}
-	if (g->room == NULL && (room = store_reply_str(r, ANSWERS_R_ROOM, NULL)) != NULL)
-		g->room = json_loads(room, 0, NULL);
-	if (g->room == NULL || gather_add(g, r, ANSWERS_R_QUESTIONS, NULL) < 0) {
-		job_error(j, 500, "internal_error", "malformed reply from Redis");
-		return;
-	}
 	if ((g->from = store_reply_int(r, ANSWERS_R_NEXT)) > 0) {
 		answers_chunk(j);
 		return;
@@ -286,20 +301,9 @@ on_answers_top(void *arg, redisReply *r)
 {
 	struct job *j = arg;
 	struct gather *g = j->state;
-	const char *room;
 
-	if (!job_alive(j, r))
+	if (take_answers(j, r, ANSWERS_TOP_R_ROOM, ANSWERS_TOP_R_QUESTIONS) < 0)
 		return;
-	if (!store_reply_ok(r)) {
-		job_script_error(j, r);
-		return;
-	}
-	if ((room = store_reply_str(r, ANSWERS_TOP_R_ROOM, NULL)) != NULL)
-		g->room = json_loads(room, 0, NULL);
-	if (g->room == NULL || gather_add(g, r, ANSWERS_TOP_R_QUESTIONS, NULL) < 0) {
-		job_error(j, 500, "internal_error", "malformed reply from Redis");
-		return;
-	}
 	g->total = store_reply_int(r, ANSWERS_TOP_R_TOTAL);
 	read_departments(j, on_names);
 }
