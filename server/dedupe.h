@@ -84,6 +84,13 @@ int dedupe_doc_translate(struct dedupe_doc *d, const char *text, size_t len);
 void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
 void dedupe_doc_free(struct dedupe_doc *d);
 /*
+ * The LSH bands an ask files a key under (ask.c): a question's own key,
+ * its bands and those without a clause it may add; a Kazakh question's
+ * Russian ("=…"), its bands alone. Appends them to out as "hex,hex,…";
+ * returns how many. The same bands as the doc the key was written from.
+ */
+int dedupe_key_bands(const char *key, size_t len, struct sbuf *out);
+/*
  * The doc's key, stored next to the question: "stem~word stem…|number…"
  * (a word equal to its stem is written once, a word after "и" is written
  * "+stem~word", a number that names a known thing "5@дом").

@@ -544,6 +544,27 @@ dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len)
 	finish(d, &b, toff, woff, noff, loff, 0);
 }
 
+int
+dedupe_key_bands(const char *key, size_t len, struct sbuf *out)
+{
+	struct dedupe_doc d;
+	int across = len > 0 && key[0] == '=', i, n = 0;
+
+	dedupe_doc_parse(&d, key + across, len - (size_t)across);
+	dedupe_make_bands(&d);
+	for (i = 0; i < d.nbands; i++, n++) {
+		if (n)
+			sbuf_addc(out, ',');
+		sbuf_adds(out, d.band[i]);
+	}
+	for (i = 0; !across && i < d.ntrim; i++, n++) {
+		sbuf_addc(out, ',');
+		sbuf_adds(out, d.trim[i]);
+	}
+	dedupe_doc_free(&d);
+	return n;
+}
+
 void
 dedupe_doc_free(struct dedupe_doc *d)
 {

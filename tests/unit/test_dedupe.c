@@ -431,6 +431,80 @@ cross_language(void **state)
 	json_decref(root);
 }
 
+/* The bands of one text and of its Russian, as the ask files them, and those a hub computes from the keys. */
+static int
+bands_match(const char *text)
+{
+	struct dedupe_doc d, t;
+	struct sbuf k = { 0 }, want = { 0 }, got = { 0 };
+	int i, ok;
+
+	sbuf_init(&k, 128);
+	sbuf_init(&want, 512);
+	sbuf_init(&got, 512);
+	dedupe_doc_build(&d, text, strlen(text));
+	dedupe_doc_key(&d, &k);
+	for (i = 0; i < d.nbands; i++)
+		sbuf_printf(&want, "%s%s", i ? "," : "", d.band[i]);
+	for (i = 0; i < d.ntrim; i++)
+		sbuf_printf(&want, ",%s", d.trim[i]);
+	assert_int_equal(dedupe_key_bands(k.data, k.len, &got), d.nbands + d.ntrim);
+	ok = strcmp(want.data ? want.data : "", got.data ? got.data : "") == 0;
+	if (dedupe_doc_translate(&t, text, strlen(text))) {
+		sbuf_reset(&k);
+		sbuf_reset(&want);
+		sbuf_reset(&got);
+		sbuf_addc(&k, '=');
+		dedupe_doc_key(&t, &k);
+		for (i = 0; i < t.nbands; i++)
+			sbuf_printf(&want, "%s%s", i ? "," : "", t.band[i]);
+		dedupe_key_bands(k.data, k.len, &got);
+		ok = ok && strcmp(want.data ? want.data : "", got.data ? got.data : "") == 0;
+		dedupe_doc_free(&t);
+	}
+	if (!ok)
+		printf("#   bands differ from the key's: \"%s\"\n", text);
+	dedupe_doc_free(&d);
+	sbuf_free(&k);
+	sbuf_free(&want);
+	sbuf_free(&got);
+	return ok;
+}
+
+/* Every text of every set: a hub that has only a question's keys files it where the ask did. */
+static void
+bands_from_keys(void **state)
+{
+	static const char *const files[] = {
+		"tests/data/dedupe-dev.json", "tests/data/dedupe-extra.json", "tests/data/dedupe-classes.json",
+		"tests/data/dedupe-heldout.json", "tests/data/dedupe-heldout2.json",
+		"tests/data/dedupe-heldout3.json", "tests/data/dedupe-heldout4.json",
+		"tests/data/dedupe-crosslang.json",
+	};
+	size_t f, gi, ti;
+	int n = 0, bad = 0;
+
+	(void)state;
+	for (f = 0; f < ARRAY_LEN(files); f++) {
+		json_t *root = json_load_file(files[f], 0, NULL), *g, *x;
+		const char *part[] = { "same", "distinct" };
+		size_t p;
+
+		assert_non_null(root);
+		for (p = 0; p < 2; p++)
+			json_array_foreach(json_object_get(root, part[p]), gi, g) {
+				json_array_foreach(g, ti, x) {
+					n++;
+					bad += !bands_match(json_string_value(x));
+				}
+			}
+		json_decref(root);
+	}
+	printf("# bands from keys: %d texts, %d differ\n", n, bad);
+	assert_true(n > 250);
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -442,6 +516,7 @@ main(void)
 		cmocka_unit_test(classes),
 		cmocka_unit_test(heldout),
 		cmocka_unit_test(cross_language),
+		cmocka_unit_test(bands_from_keys),
 	};
 	int r;
 
