@@ -1,0 +1,438 @@
+/*
+ * lookup: see lookup.h. Question ids are dense within a room, so questions
+ * are an array indexed by id; buckets are an open-addressing table keyed
+ * by the band's 64-bit hash with its position in the top four bits (a
+ * room of 20,000 questions files several hundred thousand of them, most
+ * holding one id, kept inline).
+ */
+#include "lookup.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedupe.h"
+#include "util.h"
+
+#define MAX_ID 100000000LL	/* ids past this are not a room's (a corrupt event) */
+#define FOLLOW 16		/* merges followed, as lib.lua live_status */
+
+struct question {
+	long long into;		/* merged into, or 0 */
+	char *keys;		/* its keys, each NUL-terminated, one after the other */
+	size_t len;		/* bytes of keys */
+	unsigned char nkeys;
+	unsigned char exists;
+};
+
+struct bucket {
+	uint64_t key;		/* 0: empty */
+	uint32_t n, cap;
+	union {
+		long long one;	/* n == 1 and cap == 0 */
+		long long *v;	/* ascending */
+	} ids;
+};
+
+struct pending {
+	long long id;
+	unsigned k;		/* which of its keys */
+};
+
+struct lookup {
+	struct question *q;
+	size_t nq;		/* q[0..nq) */
+	long long last;
+	struct bucket *b;
+	size_t nb, used;	/* slots (a power of two), filled */
+	struct pending *todo;
+	size_t ntodo, captodo, done;
+};
+
+struct lookup *
+lookup_new(void)
+{
+	struct lookup *l = xcalloc(1, sizeof(*l));
+
+	l->nb = 1024;
+	l->b = xcalloc(l->nb, sizeof(*l->b));
+	return l;
+}
+
+void
+lookup_free(struct lookup *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nq; i++)
+		free(l->q[i].keys);
+	for (i = 0; i < l->nb; i++)
+		if (l->b[i].cap)
+			free(l->b[i].ids.v);
+	free(l->q);
+	free(l->b);
+	free(l->todo);
+	free(l);
+}
+
+static struct question *
+question(struct lookup *l, long long id)
+{
+	if (id <= 0 || id > MAX_ID)
+		return NULL;
+	if ((size_t)id >= l->nq) {
+		size_t n = l->nq ? l->nq : 256;
+
+		while (n <= (size_t)id)
+			n *= 2;
+		l->q = xrealloc(l->q, n * sizeof(*l->q));
+		memset(l->q + l->nq, 0, (n - l->nq) * sizeof(*l->q));
+		l->nq = n;
+	}
+	if (!l->q[id].exists) {
+		l->q[id].exists = 1;
+		if (id > l->last)
+			l->last = id;
+	}
+	return &l->q[id];
+}
+
+static const struct question *
+found(const struct lookup *l, long long id)
+{
+	return id > 0 && (size_t)id < l->nq && l->q[id].exists ? &l->q[id] : NULL;
+}
+
+void
+lookup_question(struct lookup *l, long long id)
+{
+	question(l, id);
+}
+
+/* ---- buckets ---- */
+
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xFF51AFD7ED558CCDULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* A band's bucket key: its hash (hex) with its position 1..DEDUPE_BANDS on top; 0 if malformed. */
+static uint64_t
+band_key(const char *hex, size_t n, int pos)
+{
+	uint64_t h = 0;
+	size_t i;
+
+	if (n != DEDUPE_BAND_LEN)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = hex[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (v < 0)
+			return 0;
+		h = h << 4 | (uint64_t)v;
+	}
+	return (h & ~(0xFULL << 60)) | ((uint64_t)pos << 60);
+}
+
+static struct bucket *
+slot(const struct lookup *l, uint64_t key)
+{
+	size_t i = mix(key) & (l->nb - 1);
+
+	while (l->b[i].key && l->b[i].key != key)
+		i = (i + 1) & (l->nb - 1);
+	return &l->b[i];
+}
+
+static void
+grow(struct lookup *l)
+{
+	struct bucket *old = l->b;
+	size_t i, n = l->nb;
+
+	l->nb *= 2;
+	l->b = xcalloc(l->nb, sizeof(*l->b));
+	for (i = 0; i < n; i++)
+		if (old[i].key)
+			*slot(l, old[i].key) = old[i];
+	free(old);
+}
+
+static const long long *
+bucket_ids(const struct bucket *b)
+{
+	return b->cap ? b->ids.v : &b->ids.one;
+}
+
+/* Files id in the bucket of key, keeping the newest LOOKUP_BUCKET. */
+static void
+file(struct lookup *l, uint64_t key, long long id)
+{
+	struct bucket *b;
+	long long *v;
+	size_t i;
+
+	if ((l->used + 1) * 2 > l->nb)
+		grow(l);
+	b = slot(l, key);
+	if (b->key == 0) {
+		b->key = key;
+		b->n = 1;
+		b->ids.one = id;
+		l->used++;
+		return;
+	}
+	if (b->cap == 0) {
+		long long one = b->ids.one;
+
+		b->cap = 4;
+		b->ids.v = xmalloc(b->cap * sizeof(long long));
+		b->ids.v[0] = one;
+	}
+	v = b->ids.v;
+	for (i = b->n; i > 0 && v[i - 1] > id; i--)
+		;
+	if (i > 0 && v[i - 1] == id)
+		return;
+	if (b->n == LOOKUP_BUCKET) {
+		if (i == 0)
+			return;	/* older than every id kept */
+		memmove(v, v + 1, (i - 1) * sizeof(*v));	/* the oldest goes */
+		v[i - 1] = id;
+		return;
+	}
+	if (b->n == b->cap) {
+		b->cap *= 2;
+		b->ids.v = v = xrealloc(v, b->cap * sizeof(*v));
+	}
+	memmove(v + i + 1, v + i, (b->n - i) * sizeof(*v));
+	v[i] = id;
+	b->n++;
+}
+
+static void
+file_all(struct lookup *l, long long id, const char *bands)
+{
+	const char *p = bands, *e;
+	int i = 0;
+
+	while (*p) {
+		uint64_t key;
+
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((key = band_key(p, (size_t)(e - p), i % DEDUPE_BANDS + 1)) != 0)
+			file(l, key, id);
+		i++;
+		p = *e ? e + 1 : e;
+	}
+}
+
+/* ---- keys ---- */
+
+/* Key k of q and its length. */
+static const char *
+key_at(const struct question *q, unsigned k, size_t *len)
+{
+	const char *p = q->keys;
+
+	while (k-- > 0)
+		p += strlen(p) + 1;
+	*len = strlen(p);
+	return p;
+}
+
+void
+lookup_key(struct lookup *l, long long id, const char *key, size_t len, const char *bands)
+{
+	struct question *q = question(l, id);
+	unsigned k;
+
+	if (q == NULL || len == 0 || q->nkeys >= LOOKUP_KEYS || memchr(key, '\0', len))
+		return;
+	for (k = 0; k < q->nkeys; k++) {
+		size_t n;
+		const char *s = key_at(q, k, &n);
+
+		if (n == len && memcmp(s, key, len) == 0)
+			return;
+	}
+	q->keys = xrealloc(q->keys, q->len + len + 1);
+	memcpy(q->keys + q->len, key, len);
+	q->keys[q->len + len] = '\0';
+	q->len += len + 1;
+	q->nkeys++;
+	if (bands) {
+		file_all(l, id, bands);
+		return;
+	}
+	if (l->ntodo == l->captodo) {
+		l->captodo = l->captodo ? l->captodo * 2 : 256;
+		l->todo = xrealloc(l->todo, l->captodo * sizeof(*l->todo));
+	}
+	l->todo[l->ntodo].id = id;
+	l->todo[l->ntodo].k = q->nkeys - 1;
+	l->ntodo++;
+}
+
+void
+lookup_merged(struct lookup *l, long long id, long long into)
+{
+	struct question *q = question(l, id);
+
+	if (q && into != id)
+		q->into = into;
+}
+
+size_t
+lookup_pending(const struct lookup *l)
+{
+	return l->ntodo - l->done;
+}
+
+size_t
+lookup_work(struct lookup *l, size_t max)
+{
+	struct sbuf bands = { 0 };
+
+	if (max == 0 || l->done == l->ntodo)
+		return lookup_pending(l);
+	sbuf_init(&bands, 512);
+	for (; max > 0 && l->done < l->ntodo; max--, l->done++) {
+		const struct pending *p = &l->todo[l->done];
+		size_t len;
+		const char *key = key_at(&l->q[p->id], p->k, &len);
+
+		sbuf_reset(&bands);
+		dedupe_key_bands(key, len, &bands);
+		file_all(l, p->id, bands.data);
+	}
+	sbuf_free(&bands);
+	if (l->done == l->ntodo) {
+		free(l->todo);
+		l->todo = NULL;
+		l->ntodo = l->captodo = l->done = 0;
+	}
+	return lookup_pending(l);
+}
+
+long long
+lookup_last(const struct lookup *l)
+{
+	return l->last;
+}
+
+/* ---- look-up ---- */
+
+struct hit {
+	long long id;
+	int shared;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Most bands shared first, then the newest. */
+static int
+by_rank(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->shared != y->shared)
+		return x->shared > y->shared ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* The question id lives in now (merges followed), or 0 if unknown. */
+static long long
+live(const struct lookup *l, long long id)
+{
+	const struct question *q;
+	int i;
+
+	for (i = 0; i < FOLLOW; i++) {
+		if ((q = found(l, id)) == NULL)
+			return 0;
+		if (q->into == 0)
+			return id;
+		id = q->into;
+	}
+	return 0;
+}
+
+size_t
+lookup_find(const struct lookup *l, const char *bands, struct lookup_cand *out, size_t max)
+{
+	long long *all = NULL;
+	struct hit *hits;
+	size_t n = 0, cap = 0, nh = 0, k = 0, i, j;
+	const char *p = bands, *e;
+	int b = 0;
+
+	/* Every id of every bucket, an id once per band it shares (as lib.lua in_bands). */
+	while (*p) {
+		uint64_t key;
+		const struct bucket *bk;
+
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		key = band_key(p, (size_t)(e - p), b % DEDUPE_BANDS + 1);
+		b++;
+		p = *e ? e + 1 : e;
+		if (key == 0 || (bk = slot(l, key))->key == 0)
+			continue;
+		if (n + bk->n > cap) {
+			cap = (n + bk->n) * 2;
+			all = xrealloc(all, cap * sizeof(*all));
+		}
+		memcpy(all + n, bucket_ids(bk), bk->n * sizeof(*all));
+		n += bk->n;
+	}
+	if (n == 0)
+		return 0;
+	qsort(all, n, sizeof(*all), by_id);
+	hits = xmalloc(n * sizeof(*hits));
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && all[j] == all[i]; j++)
+			;
+		hits[nh].id = all[i];
+		hits[nh++].shared = (int)(j - i);
+	}
+	qsort(hits, nh, sizeof(*hits), by_rank);
+	for (i = 0; i < nh && k < max; i++) {
+		long long id = live(l, hits[i].id);
+		const struct question *q;
+		unsigned kk;
+
+		if (id == 0)
+			continue;
+		for (j = 0; j < k && out[j].id != id; j++)
+			;
+		if (j < k)
+			continue;	/* met already, through another question merged into it */
+		q = found(l, id);
+		out[k].id = id;
+		out[k].nkeys = q->nkeys;
+		for (kk = 0; kk < q->nkeys; kk++)
+			out[k].key[kk] = key_at(q, kk, &out[k].len[kk]);
+		k++;
+	}
+	free(hits);
+	free(all);
+	return k;
+}
