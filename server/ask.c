@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dedupe.h"
+#include "lookup.h"
 #include "metrics.h"
 #include "past.h"
 #include "pending.h"
@@ -25,6 +26,7 @@
 #define ASK_TRIES 5		/* look-ups before an ask is stored regardless */
 #define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
 #define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
+#define CANDIDATES_MAX 24	/* candidates judged per look-up (as the candidates script gives) */
 #define WINDOW_MS "60000"	/* the rate limits' window */
 
 static const struct config *cfg;
@@ -195,16 +197,16 @@ struct verdict {
 };
 
 static struct verdict
-judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *key,
+judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const char *key, size_t len,
     int want_same, int suggest)
 {
 	struct verdict v = { 0, 0, 0, 0 };
 	struct dedupe_doc other;
-	int across = key->len > 0 && key->str[0] == '=';
+	int across = len > 0 && key[0] == '=';
 
 	if (across && (tdoc || !suggest))
 		return v;	/* Kazakh to Kazakh goes by their own words */
-	dedupe_doc_parse(&other, key->str + across, key->len - (size_t)across);
+	dedupe_doc_parse(&other, key + across, len - (size_t)across);
 	if (across) {
 		v.maybe = dedupe_suggest_across(&other, doc);
 		v.sim = v.maybe ? dedupe_similarity(doc, &other) : 0;
@@ -222,27 +224,21 @@ judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisRe
 	return v;
 }
 
-void
-ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *cands,
-    int want_same, struct topk *t, struct topk *suggest)
+/* Candidates as a hub's index gives them (lookup.h), the same as those of a look-up's reply. */
+static void
+verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const struct lookup_cand *cands,
+    size_t n, int want_same, struct topk *t, struct topk *suggest)
 {
 	size_t i, j;
 
-	for (i = 0; cands && i < cands->elements; i++) {
-		const redisReply *c = cands->element[i];
+	for (i = 0; i < n; i++) {
+		const struct lookup_cand *c = &cands[i];
 		double best = -1, maybe = -1;
 		int veto = 0;
 
-		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
-		    c->element[2]->type != REDIS_REPLY_ARRAY)
-			continue;
-		for (j = 0; j < c->element[2]->elements && !veto; j++) {
-			const redisReply *key = c->element[2]->element[j];
-			struct verdict v;
+		for (j = 0; j < c->nkeys && !veto; j++) {
+			struct verdict v = judge(doc, tdoc, c->key[j], c->len[j], want_same, suggest != NULL);
 
-			if (key->type != REDIS_REPLY_STRING)
-				continue;
-			v = judge(doc, tdoc, key, want_same, suggest != NULL);
 			veto = v.veto;
 			if ((v.same || (!want_same && v.sim >= SIMILAR_MIN)) && v.sim > best)
 				best = v.sim;
@@ -252,10 +248,46 @@ ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const re
 		if (veto)
 			continue;
 		if (best >= 0)
-			topk_offer(t, store_reply_int(c, 0), best);
+			topk_offer(t, c->id, best);
 		else if (suggest && maybe >= 0)
-			topk_offer(suggest, store_reply_int(c, 0), maybe);
+			topk_offer(suggest, c->id, maybe);
 	}
+}
+
+/* A look-up's candidates ({{id, status, {key…}}…}), at most max, pointing into the reply. */
+static size_t
+reply_cands(const redisReply *cands, struct lookup_cand *out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; cands && i < cands->elements && n < max; i++) {
+		const redisReply *c = cands->element[i];
+
+		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
+		    c->element[2]->type != REDIS_REPLY_ARRAY)
+			continue;
+		out[n].id = store_reply_int(c, 0);
+		out[n].nkeys = 0;
+		for (j = 0; j < c->element[2]->elements && out[n].nkeys < LOOKUP_KEYS; j++) {
+			const redisReply *key = c->element[2]->element[j];
+
+			if (key->type != REDIS_REPLY_STRING)
+				continue;
+			out[n].key[out[n].nkeys] = key->str;
+			out[n].len[out[n].nkeys++] = key->len;
+		}
+		n++;
+	}
+	return n;
+}
+
+void
+ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *cands,
+    int want_same, struct topk *t, struct topk *suggest)
+{
+	struct lookup_cand c[CANDIDATES_MAX];
+
+	verify(doc, tdoc, c, reply_cands(cands, c, ARRAY_LEN(c)), want_same, t, suggest);
 }
 
 /* ---- ask ---- */
@@ -316,7 +348,7 @@ ask_run(struct ask *a, enum script_id script, const char *const *args, store_rep
 		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
 }
 
-static void ask_decide(struct ask *a, long long last_qid, const char *exact, const redisReply *cands);
+static void ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_cand *cands, size_t n);
 
 /* The ask script's {"retry", last_qid, candidates}: close questions that appeared since the look-up. */
 #define RETRY_LAST_QID 1
@@ -331,11 +363,14 @@ on_ask(void *arg, redisReply *r)
 	if (a->sink->alive(a->ctx) && r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
 	    (retry = store_reply_str(r, 0, NULL)) != NULL && strcmp(retry, "retry") == 0) {
 		/* Judged (the earlier ones matched nothing), then asked again. */
+		struct lookup_cand c[CANDIDATES_MAX];
+
 		metrics.ask_retries++;
 		if (++a->tries >= ASK_TRIES)
 			ask_store(a, "", 0, 0);
 		else
-			ask_decide(a, store_reply_int(r, RETRY_LAST_QID), NULL, store_reply_array(r, RETRY_CANDIDATES));
+			ask_decide(a, store_reply_int(r, RETRY_LAST_QID), 0, c,
+			    reply_cands(store_reply_array(r, RETRY_CANDIDATES), c, ARRAY_LEN(c)));
 		return;
 	}
 	ask_end(a, r, "unavailable",
@@ -376,23 +411,27 @@ static void
 on_candidates(void *arg, redisReply *r)
 {
 	struct ask *a = arg;
+	struct lookup_cand c[CANDIDATES_MAX];
+	const char *exact;
 
 	if (!a->sink->alive(a->ctx) || r == NULL || !store_reply_ok(r)) {
 		ask_end(a, r, "unavailable",
 		    "Redis cannot be reached; if this command was sent before, retry it with the same rid");
 		return;
 	}
-	ask_decide(a, store_reply_int(r, CANDIDATES_R_LAST_QID), store_reply_str(r, CANDIDATES_R_EXACT, NULL),
-	    store_reply_array(r, CANDIDATES_R_CANDIDATES));
+	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
+	ask_decide(a, store_reply_int(r, CANDIDATES_R_LAST_QID), exact && strcmp(exact, "fp") == 0, c,
+	    reply_cands(store_reply_array(r, CANDIDATES_R_CANDIDATES), c, ARRAY_LEN(c)));
 }
 
 /*
  * Judges candidates (a look-up's, or those the ask script found newer
  * than it) and stores the ask with the verdict, having seen every
- * question up to last_qid.
+ * question up to last_qid. exact: the look-up found its fingerprint, so
+ * it is that question (the ask script merges it) and nothing is judged.
  */
 static void
-ask_decide(struct ask *a, long long last_qid, const char *exact, const redisReply *cands)
+ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_cand *cands, size_t n)
 {
 	char seen[24];
 	long long id = 0, maybe_id = 0;
@@ -400,8 +439,8 @@ ask_decide(struct ask *a, long long last_qid, const char *exact, const redisRepl
 	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
 
 	snprintf(seen, sizeof(seen), "%lld", last_qid);
-	if (exact == NULL || strcmp(exact, "fp") != 0)
-		ask_verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, cands, 1, &best, &maybe);
+	if (!exact)
+		verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, cands, n, 1, &best, &maybe);
 	/* A suggestion of an earlier look-up stands unless a match or a closer one comes. */
 	if (best.n)
 		a->suggest = 0;
@@ -410,8 +449,7 @@ ask_decide(struct ask *a, long long last_qid, const char *exact, const redisRepl
 		a->suggest_sim = maybe_sim;
 	}
 	/* A new question: was it asked in an earlier broadcast? */
-	if (best.n == 0 && (exact == NULL || strcmp(exact, "fp") != 0) && !a->past_done &&
-	    a->doc.nbands > 0) {
+	if (best.n == 0 && !exact && !a->past_done && a->doc.nbands > 0) {
 		a->past_done = 1;
 		memcpy(a->seen, seen, sizeof(seen));
 		if (past_find(a->room, a->bands, on_past, a) == STORE_SENT)
@@ -435,9 +473,17 @@ on_past(void *arg, redisReply *r)
 	ask_store(a, a->seen, 0, 0);
 }
 
+/*
+ * The candidates of an ask: from this hub's copy of the room's index when
+ * it has one (rooms_lookup(); the ask script then checks the questions
+ * newer than the copy), else from the candidates script.
+ */
 static void
 ask_lookup(struct ask *a)
 {
+	struct lookup_cand c[CANDIDATES_MAX];
+	size_t n;
+	long long last;
 	const char *args[CANDIDATES_NARGS] = {
 		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->bands,
 		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = a->client,
@@ -446,6 +492,11 @@ ask_lookup(struct ask *a)
 		[CANDIDATES_IP] = "", [CANDIDATES_IP_LIMIT] = "0",
 	};
 
+	if (rooms_lookup(a->room, a->bands, c, ARRAY_LEN(c), &n, &last) == 0) {
+		metrics.ask_local++;
+		ask_decide(a, last, 0, c, n);
+		return;
+	}
 	ask_run(a, SCRIPT_CANDIDATES, args, on_candidates);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "lookup.h"
 #include "store.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ copy_init(struct copy *c, size_t history)
 	c->history = history;
 	c->ring = xcalloc(history, sizeof(*c->ring));
 	c->qs = json_object();
+	c->lookup = lookup_new();
 }
 
 static void
@@ -42,6 +44,7 @@ copy_free(struct copy *c)
 	free(c->ring);
 	json_decref(c->qs);
 	json_decref(c->meta);
+	lookup_free(c->lookup);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -51,6 +54,8 @@ copy_reset(struct copy *c, json_t *meta, uint64_t seq, const char *epoch)
 	ring_clear(c);
 	json_decref(c->qs);
 	c->qs = json_object();
+	lookup_free(c->lookup);
+	c->lookup = lookup_new();
 	json_decref(c->meta);
 	c->meta = meta;
 	c->seq = seq;
@@ -79,6 +84,24 @@ copy_keep_event(struct copy *c, struct event *ev)
 	c->ring_len++;
 }
 
+/* What an event changes of the near-duplicate index. */
+static void
+index_event(struct copy *c, const struct event *ev)
+{
+	json_t *k;
+	size_t i;
+
+	if (ev->op == EV_REMOVE && ev->into > 0)
+		lookup_merged(c->lookup, ev->qid, ev->into);
+	if (ev->op != EV_UPSERT)
+		return;
+	lookup_question(c->lookup, ev->qid);
+	json_array_foreach(ev->nd, i, k)
+		if (json_is_string(k))
+			lookup_key(c->lookup, ev->qid, json_string_value(k), json_string_length(k),
+			    i == 0 && ev->bands ? ev->bands : "");
+}
+
 /* An event over a copy being loaded, whatever its seq (the chunks may hold its effect already). */
 static void
 replay(struct copy *c, const struct event *ev)
@@ -86,6 +109,7 @@ replay(struct copy *c, const struct event *ev)
 	char key[24];
 
 	snprintf(key, sizeof(key), "%lld", ev->qid);
+	index_event(c, ev);
 	switch (ev->op) {
 	case EV_UPSERT:
 		json_object_set(c->qs, key, ev->q);
@@ -101,6 +125,29 @@ replay(struct copy *c, const struct event *ev)
 		c->modver = ev->modver;
 		c->presver = ev->presver;
 		break;
+	}
+}
+
+/* A snapshot chunk's part of the index: {id, into, {key…}} each; the keys' bands are computed later. */
+static void
+index_chunk(struct copy *c, const redisReply *keys)
+{
+	size_t i, j;
+
+	for (i = 0; keys && i < keys->elements; i++) {
+		const redisReply *e = keys->element[i], *k;
+		long long id, into;
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 || e->element[2]->type != REDIS_REPLY_ARRAY)
+			continue;
+		id = store_reply_int(e, 0);
+		into = store_reply_int(e, 1);
+		lookup_question(c->lookup, id);
+		if (into > 0)
+			lookup_merged(c->lookup, id, into);
+		for (j = 0; j < e->element[2]->elements; j++)
+			if ((k = e->element[2]->element[j])->type == REDIS_REPLY_STRING)
+				lookup_key(c->lookup, id, k->str, k->len, NULL);
 	}
 }
 
@@ -137,6 +184,7 @@ copy_load_chunk(struct copy *c, const redisReply *r, int first, long long *next)
 		if (q)
 			copy_put_question(c, q);
 	}
+	index_chunk(c, store_reply_array(r, SNAPSHOT_R_KEYS));
 	*next = store_reply_int(r, SNAPSHOT_R_NEXT);
 	if (*next > 0)
 		return 0;
@@ -169,6 +217,7 @@ copy_apply(struct copy *c, struct event *ev)
 	if ((uint64_t)ev->seq != c->seq + 1)
 		return COPY_GAP;
 	qkey(key, sizeof(key), ev->qid);
+	index_event(c, ev);
 	switch (ev->op) {
 	case EV_UPSERT:
 		json_object_set(c->qs, key, ev->q);

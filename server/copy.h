@@ -1,8 +1,8 @@
 /*
  * copy: a hub's in-memory copy of one room, a cache of Redis rebuilt from
  * the snapshot script at any time: the room object, every question not
- * merged away (moderator view), the last `history` events, and the seq
- * the copy is valid up to.
+ * merged away (moderator view), its near-duplicate index (lookup.h), the
+ * last `history` events, and the seq the copy is valid up to.
  *
  * Events are applied in seq order: one at seq + 1 is applied, an older one
  * is a duplicate and ignored, a newer one is a gap (events were lost) and
@@ -20,6 +20,7 @@
 #include "role.h"
 
 struct event;
+struct lookup;
 struct redisReply;
 
 struct copy {
@@ -30,6 +31,7 @@ struct copy {
 	long long modver, presver;	/* the key versions valid now */
 	json_t *meta;			/* the room object */
 	json_t *qs;			/* "id" → question, moderator view */
+	struct lookup *lookup;		/* the near-duplicate index (lookup.h) */
 	struct event **ring;		/* the last events, oldest first */
 	size_t ring_start, ring_len, history;
 };

@@ -49,6 +49,10 @@ event_parse(const char *json, size_t len)
 		ev->mine = dup_str(o, "mine");
 		if (json_is_object(json_object_get(o, "own")))
 			ev->own = json_dumps(json_object_get(o, "own"), JSON_COMPACT);
+		if (json_is_array(json_object_get(o, "nd"))) {
+			ev->nd = json_incref(json_object_get(o, "nd"));
+			ev->bands = dup_str(o, "bands");
+		}
 	} else if (strcmp(op, "remove") == 0) {
 		ev->op = EV_REMOVE;
 		ev->qid = json_integer_value(json_object_get(o, "id"));
@@ -89,6 +93,8 @@ event_unref(struct event *ev)
 		return;
 	json_decref(ev->q);
 	json_decref(ev->room);
+	json_decref(ev->nd);
+	free(ev->bands);
 	free(ev->mine);
 	free(ev->own);
 	free(ev->by);

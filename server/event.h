@@ -3,12 +3,13 @@
  * it arrives and then shared (reference counted) by the room's history,
  * its fan-out batch and every welcome that replays it.
  *
- *   {"seq":41,"op":"upsert","was":"pending","q":{…},"mine":"CLIENT"}
+ *   {"seq":41,"op":"upsert","was":"pending","q":{…},"mine":"CLIENT","nd":["KEY"],"bands":"hex,…"}
  *   {"seq":42,"op":"remove","id":17,"was":"approved","into":9}
  *   {"seq":43,"op":"room","room":{…}}
  *   {"seq":44,"op":"keys","which":"both","by":"CLIENT","modver":2,"presver":2}
  *
- * `was`, `mine` and the keys event are for hubs only (docs/DATA_MODEL.md).
+ * `was`, `mine`, `nd`, `bands` and the keys event are for hubs only
+ * (docs/DATA_MODEL.md).
  */
 #ifndef SURAK_EVENT_H
 #define SURAK_EVENT_H
@@ -28,6 +29,8 @@ struct event {
 	char *mine;		/* upsert: the client that now asked it, or NULL */
 	char *own;		/* upsert: what that client may read of it (member.h), or NULL */
 	json_t *q;		/* upsert: the question, moderator view */
+	json_t *nd;		/* upsert: the near-duplicate keys it was filed under now (lookup.h), or NULL */
+	char *bands;		/* upsert: the bands the first of them was filed under, or NULL */
 	json_t *room;		/* room: the room object */
 	char *by;		/* keys: the client that rotated them */
 	long long modver, presver;	/* keys: the versions now valid */

@@ -119,6 +119,9 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_ask_retries_total",
 	    "Asks judged again because a close question appeared since their look-up.",
 	    metrics.ask_retries);
+	counter(o, "surak_ask_lookups_local_total",
+	    "Asks whose near-duplicate candidates came from the hub's copy of the room, not Redis.",
+	    metrics.ask_local);
 	counter(o, "surak_acks_total", "Commands acknowledged after Redis stored them.", metrics.acks);
 	sbuf_adds(o, "# HELP surak_errors_total Errors sent to clients, by contract code.\n"
 	    "# TYPE surak_errors_total counter\n");

@@ -31,6 +31,7 @@ struct metrics {
 	uint64_t asked;			/* questions stored (new or duplicate) */
 	uint64_t merged;		/* of which merged as duplicates */
 	uint64_t ask_retries;		/* near-duplicate look-ups run again after a race */
+	uint64_t ask_local;		/* asks whose candidates came from the hub's copy (lookup.h) */
 	uint64_t acks;
 	uint64_t events;		/* room events received from Redis */
 	uint64_t frames_out;		/* WebSocket frames written */

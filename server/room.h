@@ -51,6 +51,8 @@ struct room {
 	struct copy *next;		/* the copy being loaded, chunk by chunk */
 	long long next_after;		/* its next chunk's cursor */
 	struct evlist early;		/* events received while loading */
+	int index_wanted;		/* asked in: build the copy's near-duplicate index (lookup.h) */
+	uint64_t index_us;		/* the work building it took so far */
 
 	/* fan-out (fanout.c) */
 	struct evlist batch;		/* events not yet fanned out */

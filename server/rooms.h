@@ -16,6 +16,7 @@
 #include "member.h"
 
 struct config;
+struct lookup_cand;
 struct sbuf;
 
 int rooms_init(uv_loop_t *loop, const struct config *cfg, const struct member_ops *ops);
@@ -61,6 +62,18 @@ const char *rooms_title(const struct member *m);
  * is in no room yet.
  */
 int rooms_page(struct member *m, int newest, size_t offset, size_t limit, struct sbuf *out);
+
+/*
+ * The near-duplicate candidates of an ask into room `id` filed under
+ * `bands`, from this hub's copy of the room's index (lookup.h): 0, with
+ * *n of them in out (at most max) and *last the highest question id the
+ * copy knows (the ask script checks what is newer); or -1 when this hub
+ * cannot answer (no copy of the room here, not loaded or not following
+ * its events, or its index still being built: the first look-up starts
+ * that, a slice per turn of the loop) and the caller asks Redis.
+ */
+int rooms_lookup(const char *id, const char *bands, struct lookup_cand *out, size_t max, size_t *n,
+    long long *last);
 
 /* Rooms with members on this hub, for /metrics and /healthz. */
 size_t rooms_count(void);

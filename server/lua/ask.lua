@@ -91,12 +91,13 @@ if q then
   q.nvar = tostring(redis.call('HINCRBY', qk, 'nvar', 1))
   q.dups = tostring(redis.call('HINCRBY', qk, 'dups', 1))
   redis.call('HSETNX', key('fp'), fp, id)
-  add_key(id, nd, bands)
+  local added = {}
+  if add_key(id, nd, bands) then added[1] = {nd, bands} end
   redis.call('SADD', key('q', id, 'voters'), client)
   redis.call('SADD', key('mine', client), id)
   set_votes(q)
   touch(q)
-  emit_upsert(q, m.featured, was, client, own)
+  emit_upsert(q, m.featured, was, client, own, filed(added))
   dup = 1
 else
   id = tostring(redis.call('HINCRBY', key('meta'), 'qid', 1))
@@ -112,10 +113,11 @@ else
   redis.call('SADD', key('q', id, 'voters'), client)
   redis.call('ZADD', key('rank', status), 1, id)
   redis.call('HSET', key('fp'), fp, id)
-  add_key(id, nd, bands)
+  local added = {}
+  if add_key(id, nd, bands) then added[1] = {nd, bands} end
   redis.call('SADD', key('mine', client), id)
-  add_key(id, A.tkey, '')
-  emit_upsert(q, m.featured, '', client)
+  if add_key(id, A.tkey, '') then added[#added + 1] = {A.tkey, ''} end
+  emit_upsert(q, m.featured, '', client, nil, filed(added))
   dup = 0
 end
 -- The receipt: this submission, its asker's own words as the public would read them.

@@ -214,11 +214,13 @@ local function emit(body)
 end
 
 -- mine: the client that now asked q; own: what that client may read of it
--- (own_json()) when it shares a question it may not see. Both for hubs only.
-local function emit_upsert(q, featured, was, mine, own)
+-- (own_json()) when it shares a question it may not see; filed: the
+-- near-duplicate keys this change filed q under (filed()). All for hubs only.
+local function emit_upsert(q, featured, was, mine, own, ix)
   local body = '"op":"upsert","was":' .. J(was or '') .. ',"q":' .. q_full(q, featured)
   if mine then body = body .. ',"mine":' .. J(mine) end
   if own then body = body .. ',"own":' .. own end
+  if ix then body = body .. ix end
   return emit(body)
 end
 
@@ -364,15 +366,27 @@ end
 
 -- Remembers another way a question was written (its near-duplicate key),
 -- and indexes it, so later questions close to that wording find it too.
+-- True if the key is new to the question.
 local function add_key(id, nd, bands)
-  if nd == nil or nd == '' then return end
+  if nd == nil or nd == '' then return false end
   local kk = key('q', id, 'nd')
-  if redis.call('LLEN', kk) >= KEYS_MAX then return end
+  if redis.call('LLEN', kk) >= KEYS_MAX then return false end
   for _, k in ipairs(redis.call('LRANGE', kk, 0, -1)) do
-    if k == nd then return end
+    if k == nd then return false end
   end
   redis.call('RPUSH', kk, nd)
   index_bands(id, bands)
+  return true
+end
+
+-- The keys a change filed a question under and the bands of the first, for
+-- an upsert event (the hubs' copy of the index, lookup.c): ',"nd":[…],"bands":"…"',
+-- or nil when it filed none. `added` lists {key, bands} that add_key() took.
+local function filed(added)
+  if #added == 0 then return nil end
+  local keys = {}
+  for i, a in ipairs(added) do keys[i] = J(a[1]) end
+  return ',"nd":[' .. table.concat(keys, ',') .. '],"bands":' .. J(added[1][2] or '')
 end
 
 -- The id and status of the question a merged one now lives in (follows

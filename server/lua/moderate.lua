@@ -205,12 +205,12 @@ elseif action == 'split' then
   if nq.fp ~= '' and redis.call('HGET', key('fp'), nq.fp) == id then
     redis.call('HSET', key('fp'), nq.fp, nid)
   end
-  add_key(nid, nq.nd, nq.bands)
+  local added = add_key(nid, nq.nd, nq.bands) and {{nq.nd, nq.bands}} or {}
   redis.call('SADD', key('mine', c), nid)
   set_votes(q)
   touch(q)
   emit_upsert(q, featured, was)
-  emit_upsert(nq, featured, '', c)
+  emit_upsert(nq, featured, '', c, nil, filed(added))
   result = nq
 else
   return err('bad_request', 'unknown action')

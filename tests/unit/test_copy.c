@@ -14,9 +14,12 @@
 #include <hiredis/hiredis.h>
 
 #include "copy.h"
-#include "reply.h"
+#include "dedupe.h"
 #include "event.h"
+#include "lookup.h"
+#include "reply.h"
 #include "script.h"
+#include "util.h"
 
 static struct event *
 ev(const char *fmt, ...)
@@ -130,16 +133,97 @@ rank_order(void **state)
 	copy_free(&c);
 }
 
-/* A snapshot chunk as the script answers: room, seq, epoch, versions, questions, next, events, merging. */
+/*
+ * A snapshot chunk as the script answers: room, seq, epoch, versions,
+ * questions, next, events, merging, keys (NULL: none).
+ */
 static redisReply *
-chunk(long long seq, long long next, redisReply *questions, redisReply *events)
+chunk_keys(long long seq, long long next, redisReply *questions, redisReply *events, redisReply *keys)
 {
 	char s[24], n[24];
 
 	snprintf(s, sizeof(s), "%lld", seq);
 	snprintf(n, sizeof(n), "%lld", next);
-	return reply_arr(10, reply_str("ok"), reply_str("{\"id\":\"r\",\"title\":\"T\"}"), reply_str(s), reply_str("E2"), reply_str("2"), reply_str("1"),
-	    questions, reply_str(n), events, reply_arr(0));
+	return reply_arr(11, reply_str("ok"), reply_str("{\"id\":\"r\",\"title\":\"T\"}"), reply_str(s), reply_str("E2"), reply_str("2"), reply_str("1"),
+	    questions, reply_str(n), events, reply_arr(0), keys ? keys : reply_arr(0));
+}
+
+static redisReply *
+chunk(long long seq, long long next, redisReply *questions, redisReply *events)
+{
+	return chunk_keys(seq, next, questions, events, NULL);
+}
+
+/* The bands of a text, as an ask sends them. */
+static void
+bands_of(const char *text, struct sbuf *key, struct sbuf *bands)
+{
+	struct dedupe_doc d;
+	int i;
+
+	dedupe_doc_build(&d, text, strlen(text));
+	dedupe_doc_key(&d, key);
+	for (i = 0; i < d.nbands; i++)
+		sbuf_printf(bands, "%s%s", i ? "," : "", d.band[i]);
+	dedupe_doc_free(&d);
+}
+
+/*
+ * The copy's near-duplicate index: keys from the chunks (bands computed
+ * by the hub), from the replayed history and from later events (bands as
+ * sent), merges followed.
+ */
+static void
+indexes_keys(void **state)
+{
+	struct copy c;
+	struct sbuf k1 = { 0 }, b1 = { 0 }, k2 = { 0 }, b2 = { 0 };
+	struct lookup_cand cand[4];
+	redisReply *r;
+	struct event *ev;
+	long long next;
+	char json[2048];
+
+	(void)state;
+	sbuf_init(&k1, 64);
+	sbuf_init(&b1, 256);
+	sbuf_init(&k2, 64);
+	sbuf_init(&b2, 256);
+	bands_of("Когда отремонтируют дорогу на улице Абая?", &k1, &b1);
+	bands_of("Почему нет горячей воды в микрорайоне Береке?", &k2, &b2);
+	copy_init(&c, 8);
+	r = chunk_keys(5, 0, reply_arr(1, reply_str("{\"id\":1,\"status\":\"approved\",\"score\":1}")),
+	    reply_arr(0), reply_arr(2, reply_arr(3, reply_int(1), reply_int(0), reply_arr(1, reply_str(k1.data))),
+		reply_arr(3, reply_int(2), reply_int(1), reply_arr(0))));
+	assert_int_equal(copy_load_chunk(&c, r, 1, &next), 1);
+	reply_free(r);
+	assert_int_equal(lookup_last(c.lookup), 2);
+	assert_int_equal(lookup_work(c.lookup, 100), 0);
+	assert_int_equal(lookup_find(c.lookup, b1.data, cand, 4), 1);
+	assert_int_equal(cand[0].id, 1);
+	assert_string_equal(cand[0].key[0], k1.data);
+	/* Question 3 asked, with its key and bands; then merged into 1. */
+	snprintf(json, sizeof(json), "{\"seq\":6,\"op\":\"upsert\",\"was\":\"\",\"q\":{\"id\":3,\"status\":\"pending\"},"
+	    "\"nd\":[\"%s\"],\"bands\":\"%s\"}", k2.data, b2.data);
+	ev = event_parse(json, strlen(json));
+	assert_non_null(ev);
+	assert_int_equal(copy_apply(&c, ev), COPY_APPLIED);
+	event_unref(ev);
+	assert_int_equal(lookup_last(c.lookup), 3);
+	assert_int_equal(lookup_find(c.lookup, b2.data, cand, 4), 1);
+	assert_int_equal(cand[0].id, 3);
+	snprintf(json, sizeof(json), "{\"seq\":7,\"op\":\"remove\",\"id\":3,\"was\":\"pending\",\"into\":1}");
+	ev = event_parse(json, strlen(json));
+	assert_non_null(ev);
+	assert_int_equal(copy_apply(&c, ev), COPY_APPLIED);
+	event_unref(ev);
+	assert_int_equal(lookup_find(c.lookup, b2.data, cand, 4), 1);
+	assert_int_equal(cand[0].id, 1);
+	copy_free(&c);
+	sbuf_free(&k1);
+	sbuf_free(&b1);
+	sbuf_free(&k2);
+	sbuf_free(&b2);
 }
 
 static void
@@ -150,7 +234,7 @@ loads_a_snapshot_in_chunks(void **state)
 	long long next = -1;
 
 	(void)state;
-	assert_int_equal(SNAPSHOT_R_COUNT, 10);
+	assert_int_equal(SNAPSHOT_R_COUNT, 11);
 	copy_init(&c, 8);
 	/* Chunk 1 at seq 7: question 1 approved, 2 pending. */
 	r = chunk(7, 2, reply_arr(2, reply_str("{\"id\":1,\"status\":\"approved\",\"score\":1}"),
@@ -198,7 +282,10 @@ main(void)
 		cmocka_unit_test(history_and_resume_points),
 		cmocka_unit_test(rank_order),
 		cmocka_unit_test(loads_a_snapshot_in_chunks),
+		cmocka_unit_test(indexes_keys),
 	};
 
+	if (dedupe_init() < 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
