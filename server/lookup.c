@@ -218,22 +218,29 @@ file(struct lookup *l, uint64_t key, long long id)
 	b->n++;
 }
 
+/* The i-th band (0-based) of a list "hex,hex,…" at p: its bucket key (0 if malformed); returns the next. */
+static const char *
+next_band(const char *p, int i, uint64_t *key)
+{
+	const char *e = strchr(p, ',');
+
+	if (e == NULL)
+		e = p + strlen(p);
+	*key = band_key(p, (size_t)(e - p), i % DEDUPE_BANDS + 1);
+	return *e ? e + 1 : e;
+}
+
 static void
 file_all(struct lookup *l, long long id, const char *bands)
 {
-	const char *p = bands, *e;
-	int i = 0;
+	const char *p = bands;
+	uint64_t key;
+	int i;
 
-	while (*p) {
-		uint64_t key;
-
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		if ((key = band_key(p, (size_t)(e - p), i % DEDUPE_BANDS + 1)) != 0)
+	for (i = 0; *p; i++) {
+		p = next_band(p, i, &key);
+		if (key != 0)
 			file(l, key, id);
-		i++;
-		p = *e ? e + 1 : e;
 	}
 }
 
@@ -380,20 +387,15 @@ lookup_find(const struct lookup *l, const char *bands, struct lookup_cand *out, 
 	long long *all = NULL;
 	struct hit *hits;
 	size_t n = 0, cap = 0, nh = 0, k = 0, i, j;
-	const char *p = bands, *e;
-	int b = 0;
+	const char *p = bands;
+	int b;
 
 	/* Every id of every bucket, an id once per band it shares (as lib.lua in_bands). */
-	while (*p) {
+	for (b = 0; *p; b++) {
 		uint64_t key;
 		const struct bucket *bk;
 
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		key = band_key(p, (size_t)(e - p), b % DEDUPE_BANDS + 1);
-		b++;
-		p = *e ? e + 1 : e;
+		p = next_band(p, b, &key);
 		if (key == 0 || (bk = slot(l, key))->key == 0)
 			continue;
 		if (n + bk->n > cap) {
