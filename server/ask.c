@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "lookup.h"
+#include "map.h"
 #include "metrics.h"
 #include "past.h"
 #include "pending.h"
@@ -23,11 +24,14 @@
 #include "tags.h"
 #include "util.h"
 
-#define ASK_TRIES 5		/* look-ups before an ask is stored regardless */
+#define ASK_TRIES 5		/* looks before an ask is stored unchecked against newer questions */
 #define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
 #define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
 #define CANDIDATES_MAX 24	/* candidates judged per look-up (as the candidates script gives) */
 #define WINDOW_MS "60000"	/* the rate limits' window */
+#define FLIGHT_SCAN 512		/* asks in flight in a room a new one is compared with, the newest */
+#define FLIGHT_WAIT_MS 200	/* an ask released waits this long at most for the copy to show the change */
+#define FLIGHT_WAITS 3		/* times one ask may wait for another */
 
 static const struct config *cfg;
 
@@ -65,15 +69,45 @@ struct ask {
 	/* whom the answer goes to (ask.h) */
 	const struct ask_sink *sink;
 	void *ctx;
+	/* while in flight (see "asks in flight" below) */
+	uint64_t bh[DEDUPE_BANDS];	/* its own bands as numbers, 0 where none */
+	int flying;			/* in its room's flights */
+	struct ask *prev_flight, *next_flight;
+	struct ask *waiters;		/* asks waiting for it to end */
+	struct ask *next_waiter;	/* among the waiters of the ask it waits for, or among the released */
+	uint64_t wait_seq, wait_until;	/* released: the room's seq that ask ended at, and a deadline */
+	int parks;			/* times it waited */
+	int from_copy;			/* its candidates came from the copy */
 };
+
+static struct {
+	struct map *flights;		/* room → its asks in flight looked up in the copy, newest first */
+	struct ask *released;		/* asks whose wait ended, waiting for the copy to show the change */
+	uv_check_t release;
+} T;
 
 static void ask_lookup(struct ask *a);
 static void ask_store(struct ask *a, const char *seen_qid, long long target, double sim);
+static void ask_end(struct ask *a, redisReply *r, const char *code, const char *message);
+static void flight_end(struct ask *a, uint64_t seq);
+
+static void on_release(uv_check_t *h);
 
 void
-ask_init(const struct config *c)
+ask_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
+	T.flights = map_new();
+	uv_check_init(loop, &T.release);
+}
+
+void
+ask_shutdown(void)
+{
+	uv_check_stop(&T.release);
+	uv_close((uv_handle_t *)&T.release, NULL);
+	map_free(T.flights);
+	T.flights = NULL;
 }
 
 static void
@@ -116,6 +150,7 @@ ask_new(const struct cmd *c)
 		if (i)
 			strcat(a->bands, ",");
 		strcat(a->bands, a->doc.band[i]);
+		a->bh[i] = strtoull(a->doc.band[i], NULL, 16);
 	}
 	/* Also filed without a clause it may add, so the question without it meets it. */
 	for (i = 0; i < a->doc.ntrim; i++) {
@@ -290,6 +325,108 @@ ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const re
 	verify(doc, tdoc, c, reply_cands(cands, c, ARRAY_LEN(c)), want_same, t, suggest);
 }
 
+/* ---- asks in flight ----
+ *
+ * Two asks of this hub into one room that would each file a new question
+ * and share a band (the same question typed by many at once, or questions
+ * on one topic about one street) would race: neither sees the other, and
+ * the later one learns of the first only from the ask script's retry, a
+ * Redis call more, again and again when many arrive at once (up to
+ * ASK_TRIES, after which it is stored unchecked). Instead such an
+ * ask waits for the one in flight to end, then looks up in the copy once
+ * the copy shows that change (its seq), and finds it like any later ask
+ * would; an ask that joins a question found does not wait, nor make
+ * others wait, since it files nothing new. Only asks looked up in the
+ * copy take part; the ask script's retry still covers other hubs' asks.
+ */
+
+static void
+flight_add(struct ask *a)
+{
+	struct ask *head = map_get(T.flights, a->room);
+
+	a->prev_flight = NULL;
+	a->next_flight = head;
+	if (head)
+		head->prev_flight = a;
+	map_put(T.flights, a->room, a);
+	a->flying = 1;
+}
+
+static void
+flight_del(struct ask *a)
+{
+	if (a->prev_flight)
+		a->prev_flight->next_flight = a->next_flight;
+	else if (a->next_flight)
+		map_put(T.flights, a->room, a->next_flight);
+	else
+		map_del(T.flights, a->room);
+	if (a->next_flight)
+		a->next_flight->prev_flight = a->prev_flight;
+	a->flying = 0;
+}
+
+/* An ask in flight in a's room that shares one of a's bands, or NULL. */
+static struct ask *
+close_in_flight(const struct ask *a)
+{
+	struct ask *t;
+	int n = 0, i;
+
+	if (a->doc.nbands == 0 || a->parks >= FLIGHT_WAITS)
+		return NULL;
+	for (t = map_get(T.flights, a->room); t && n < FLIGHT_SCAN; t = t->next_flight, n++) {
+		for (i = 0; i < a->doc.nbands && a->bh[i] != t->bh[i]; i++)
+			;
+		if (i < a->doc.nbands)
+			return t;
+	}
+	return NULL;
+}
+
+/* a ended, its change at the room's seq (0: none); its waiters look up again once the copy has it. */
+static void
+flight_end(struct ask *a, uint64_t seq)
+{
+	struct ask *w;
+
+	if (a->flying)
+		flight_del(a);
+	while ((w = a->waiters) != NULL) {
+		a->waiters = w->next_waiter;
+		w->wait_seq = seq;
+		w->wait_until = now_ms() + FLIGHT_WAIT_MS;
+		w->next_waiter = T.released;
+		T.released = w;
+		uv_check_start(&T.release, on_release);
+	}
+}
+
+/* After each turn's I/O (the events among it): the released asks whose copy has caught up look up. */
+static void
+on_release(uv_check_t *h)
+{
+	struct ask *list = T.released, *w;
+	uint64_t now = now_ms();
+
+	T.released = NULL;
+	while ((w = list) != NULL) {
+		list = w->next_waiter;
+		w->next_waiter = NULL;
+		if (!w->sink->alive(w->ctx))
+			ask_end(w, NULL, "unavailable", "the connection closed");
+		else if (now >= w->wait_until || rooms_copy_at(w->room, w->wait_seq))
+			ask_lookup(w);
+		else {
+			w->next_waiter = T.released;
+			T.released = w;
+		}
+	}
+	if (T.released == NULL)
+		uv_check_stop(h);
+}
+
 /* ---- ask ---- */
 
 /*
@@ -317,6 +454,7 @@ ask_end(struct ask *a, redisReply *r, const char *code, const char *message)
 	int dup = 0;
 
 	memcpy(rid, a->rid, sizeof(rid));
+	flight_end(a, r && store_reply_ok(r) ? (uint64_t)store_reply_int(r, ASK_R_SEQ) : 0);
 	ack = r && store_reply_ok(r) ? store_reply_str(r, ASK_R_ACK, &len) : NULL;
 	if (ack && (id = store_reply_int(r, ASK_R_ID)) > 0) {
 		metrics.asked++;
@@ -366,11 +504,11 @@ on_ask(void *arg, redisReply *r)
 		struct lookup_cand c[CANDIDATES_MAX];
 
 		metrics.ask_retries++;
+		/* The last try judges these too, then stores without another check (last_qid -1). */
 		if (++a->tries >= ASK_TRIES)
-			ask_store(a, "", 0, 0);
-		else
-			ask_decide(a, store_reply_int(r, RETRY_LAST_QID), 0, c,
-			    reply_cands(store_reply_array(r, RETRY_CANDIDATES), c, ARRAY_LEN(c)));
+			metrics.ask_unchecked++;
+		ask_decide(a, a->tries >= ASK_TRIES ? -1 : store_reply_int(r, RETRY_LAST_QID), 0, c,
+		    reply_cands(store_reply_array(r, RETRY_CANDIDATES), c, ARRAY_LEN(c)));
 		return;
 	}
 	ask_end(a, r, "unavailable",
@@ -429,6 +567,7 @@ on_candidates(void *arg, redisReply *r)
  * than it) and stores the ask with the verdict, having seen every
  * question up to last_qid. exact: the look-up found its fingerprint, so
  * it is that question (the ask script merges it) and nothing is judged.
+ * last_qid -1: the last try, stored without a check of newer questions.
  */
 static void
 ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_cand *cands, size_t n)
@@ -438,7 +577,10 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 	double sim = 0, maybe_sim = 0;
 	struct topk best = { &id, &sim, 0, 1 }, maybe = { &maybe_id, &maybe_sim, 0, 1 };
 
-	snprintf(seen, sizeof(seen), "%lld", last_qid);
+	if (last_qid < 0)
+		seen[0] = '\0';	/* no check of newer questions in the ask script */
+	else
+		snprintf(seen, sizeof(seen), "%lld", last_qid);
 	if (!exact)
 		verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, cands, n, 1, &best, &maybe);
 	/* A suggestion of an earlier look-up stands unless a match or a closer one comes. */
@@ -447,6 +589,19 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 	else if (maybe.n && (a->suggest == 0 || maybe_sim > a->suggest_sim)) {
 		a->suggest = maybe_id;
 		a->suggest_sim = maybe_sim;
+	}
+	/* A new question from the copy: none close in flight here, or it waits for them first. */
+	if (best.n == 0 && a->from_copy && !a->flying) {
+		struct ask *t = close_in_flight(a);
+
+		if (t) {
+			a->parks++;
+			a->next_waiter = t->waiters;
+			t->waiters = a;
+			metrics.ask_waits++;
+			return;
+		}
+		flight_add(a);
 	}
 	/* A new question: was it asked in an earlier broadcast? */
 	if (best.n == 0 && !exact && !a->past_done && a->doc.nbands > 0) {
@@ -493,7 +648,9 @@ ask_lookup(struct ask *a)
 	};
 
 	if (rooms_lookup(a->room, a->bands, c, ARRAY_LEN(c), &n, &last) == 0) {
-		metrics.ask_local++;
+		if (a->parks == 0)
+			metrics.ask_local++;
+		a->from_copy = 1;
 		ask_decide(a, last, 0, c, n);
 		return;
 	}

@@ -1,16 +1,20 @@
 /*
- * ask: the pipeline behind `ask` and `similar`. A question takes two round
- * trips: the look-up of candidates that share an LSH band with it (the
- * candidates script), verified here against the question's doc, then the
- * ask script with the verdict. The ask script may answer "retry" when a
- * close question appeared in between, and the look-up runs again (at most
- * ASK_TRIES times; then the question is stored as it is).
+ * ask: the pipeline behind `ask` and `similar`. A question's candidates
+ * (the questions sharing an LSH band with it) come from this hub's copy of
+ * the room (rooms_lookup()) or, without one, from the candidates script;
+ * they are verified here against the question's doc, then the ask script
+ * stores it with the verdict. The script answers "retry" with the close
+ * questions that appeared since the look-up, which are judged in turn (at
+ * most ASK_TRIES times; the last try is stored unchecked against newer
+ * ones). A new question waits for a close one in flight on this hub
+ * instead of racing it (ask.c, "asks in flight").
  */
 #ifndef SURAK_ASK_H
 #define SURAK_ASK_H
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>
+#include <uv.h>
 
 #include "proto.h"
 
@@ -18,7 +22,8 @@ struct session;
 struct dedupe_doc;
 struct config;
 
-void ask_init(const struct config *cfg);
+void ask_init(uv_loop_t *loop, const struct config *cfg);
+void ask_shutdown(void);
 void cmd_ask(struct session *s, const struct cmd *c);
 
 /*

@@ -492,7 +492,7 @@ void
 commands_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
-	ask_init(c);
+	ask_init(loop, c);
 	hello_init(loop, c);
 }
 
@@ -500,4 +500,5 @@ void
 commands_shutdown(void)
 {
 	hello_shutdown();
+	ask_shutdown();
 }

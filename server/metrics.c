@@ -122,6 +122,12 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_ask_lookups_local_total",
 	    "Asks whose near-duplicate candidates came from the hub's copy of the room, not Redis.",
 	    metrics.ask_local);
+	counter(o, "surak_ask_unchecked_total",
+	    "Asks stored after losing every race (ask.c ASK_TRIES) without checking the questions newer than their last look.",
+	    metrics.ask_unchecked);
+	counter(o, "surak_ask_waits_total",
+	    "Asks that waited for a close one (a band shared) in flight on this hub instead of racing it.",
+	    metrics.ask_waits);
 	counter(o, "surak_acks_total", "Commands acknowledged after Redis stored them.", metrics.acks);
 	sbuf_adds(o, "# HELP surak_errors_total Errors sent to clients, by contract code.\n"
 	    "# TYPE surak_errors_total counter\n");

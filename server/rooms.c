@@ -378,6 +378,14 @@ rooms_lookup(const char *id, const char *bands, struct lookup_cand *out, size_t 
 	return 0;
 }
 
+int
+rooms_copy_at(const char *id, uint64_t seq)
+{
+	struct room *rm = map_get(R.rooms, id);
+
+	return rm == NULL || !rm->copy.ready || rm->copy.seq >= seq;
+}
+
 size_t
 rooms_count(void)
 {

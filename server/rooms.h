@@ -11,6 +11,7 @@
 #define SURAK_ROOMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "member.h"
@@ -74,6 +75,9 @@ int rooms_page(struct member *m, int newest, size_t offset, size_t limit, struct
  */
 int rooms_lookup(const char *id, const char *bands, struct lookup_cand *out, size_t max, size_t *n,
     long long *last);
+
+/* 1 when this hub's copy of room `id` holds the changes up to seq (or there is no copy to wait for). */
+int rooms_copy_at(const char *id, uint64_t seq);
 
 /* Rooms with members on this hub, for /metrics and /healthz. */
 size_t rooms_count(void);

@@ -36,9 +36,10 @@
 -- asks of each minute are counted (apm) for the report. A question an
 -- operator took by phone carries the `caller`'s number, for staff only
 -- (cphone; on a variant, its "phone").
--- Returns {"ok", ack, id, duplicate (0/1)}, or {"retry", last_qid, candidates}.
+-- Returns {"ok", ack, id, duplicate (0/1), seq (the room's after this
+-- change; 0 for a replayed answer)}, or {"retry", last_qid, candidates}.
 --@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt caller
---@ reply ack id dup
+--@ reply ack id dup seq
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
 local nd, bands, seen_qid, target, sim = A.nd, A.bands, A.seen_qid, A.target, A.sim
@@ -46,7 +47,7 @@ local screen, masked, pname = A.screen, A.masked, A.pname
 local ip, ip_limit = A.ip, tonumber(A.ip_limit)
 
 local prev = replay(client, rid)
-if prev then return {'ok', prev, 0, 0} end
+if prev then return {'ok', prev, 0, 0, 0} end
 local m, e = viewer_gate(client, 'ask')
 if not m then return e end
 
@@ -128,8 +129,9 @@ redis.call('HINCRBY', key('apm'), tostring(math.floor(tonumber(NOW) / 60000) * 6
 -- already applied that event (or a later one) keeps what it has.
 -- What the asker may read: the question if the public may, else its own words.
 local view = (own and not VISIBLE[q.status]) and q_own(q, own, client) or q_mine(q, m.featured, client)
+local seq = redis.call('HGET', key('meta'), 'seq')
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. id .. ',"duplicate_of":' ..
   (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"receipt":' .. J(A.receipt) .. ',"seq":' ..
-  redis.call('HGET', key('meta'), 'seq') .. ',"q":' .. view .. '}'
+  seq .. ',"q":' .. view .. '}'
 remember(client, rid, ack)
-return {'ok', ack, tonumber(id), dup}
+return {'ok', ack, tonumber(id), dup, tonumber(seq)}

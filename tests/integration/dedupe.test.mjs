@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll,
+  ROOT, Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil,
 } from '../lib/harness.mjs';
 
 let redis, hubA, hubB;
@@ -180,6 +180,46 @@ test('two wordings of one question raced into two hubs make one question', async
   const retries = async (h) => Number((await (await fetch(h.url + '/metrics')).text())
     .match(/surak_ask_retries_total (\d+)/)[1]);
   console.log(`asks judged again after a race: ${await retries(hubA) + await retries(hubB)}`);
+});
+
+test('a crowd asking one question at once on one hub: one question asked by all, waiting instead of racing', async () => {
+  const room = await createRoom(hubA, { id: 'crowd-once', moderation: false });
+  // The first ask starts the hub's copy of the room's index; the crowd comes once it answers from it.
+  const first = await viewer(hubA, room.id);
+  const local0 = await hubA.metric('surak_ask_lookups_local_total');
+  assert.equal((await first.cmd({ type: 'ask', text: 'Когда отремонтируют дорогу на улице Абая, дом 5?' })).type, 'ack');
+  await waitUntil('asks answered from the copy', async () => {
+    const probe = await viewer(hubA, room.id);
+    await probe.cmd({ type: 'ask', text: `Где купить проездной на автобус номер ${Date.now() % 1000}?` });
+    return await hubA.metric('surak_ask_lookups_local_total') > local0;
+  }, 10000, 50);
+  const wordings = [
+    'Когда починят светофор на перекрёстке Сатпаева и Ауэзова?',
+    'когда починят светофор на перекрестке сатпаева ауэзова',
+    'Когда починят светафор на перекрёстке Сатпаева и Ауэзова',
+    'здравствуйте когда починят светофор на перекрестке Сатпаева и Ауэзова',
+  ];
+  const crowd = [];
+  for (let i = 0; i < 40; i++) crowd.push(await viewer(hubA, room.id));
+  const waits0 = await hubA.metric('surak_ask_waits_total');
+  const retries0 = await hubA.metric('surak_ask_retries_total');
+  // Among them, the same question about two other houses: close, never the same.
+  const [acks, five, seven] = await Promise.all([
+    Promise.all(crowd.map((c, i) => c.cmd({ type: 'ask', text: wordings[i % wordings.length] }))),
+    first.cmd({ type: 'ask', text: 'Когда отремонтируют дорогу на улице Абая, дом 7?' }),
+    (await viewer(hubA, room.id)).cmd({ type: 'ask', text: 'Когда отремонтируют дорогу на улице Абая, дом 9?' }),
+  ]);
+  for (const a of acks) assert.equal(a.type, 'ack', JSON.stringify(a));
+  assert.equal(new Set(acks.map((a) => a.id)).size, 1, 'one question');
+  assert.equal(acks.filter((a) => a.duplicate_of === acks[0].id).length, 39, 'asked by the 40');
+  assert.equal(five.type, 'ack');
+  assert.equal(seven.type, 'ack');
+  assert.notEqual(five.id, seven.id, 'another house is another question');
+  const waits = await hubA.metric('surak_ask_waits_total') - waits0;
+  const retries = await hubA.metric('surak_ask_retries_total') - retries0;
+  console.log(`crowd of 40 on one hub: ${waits} waits, ${retries} retries`);
+  assert.ok(waits > 0, 'asks waited for the one in flight');
+  assert.equal(retries, 0, 'no ask judged again after a race on its own hub');
 });
 
 test('the moderator sees each variant with its similarity, and a split question keeps its wording', async () => {
