@@ -16,6 +16,16 @@ const WINDOW = Number(process.env.WINDOW || 4);
 const DURATION = Number(process.env.DURATION || 10);
 const RATES = (process.env.RATES || '200,0').split(',').map(Number);
 
+// The hub's ask counters (retries, look-ups in its copy, waits for a close ask in flight,
+// asks stored without a last look, duplicates merged);
+// a build without one reads 0.
+async function askCounters(hub) {
+  const text = await (await fetch(hub.url + '/metrics')).text();
+  const n = (name) => Number((text.match(new RegExp(`^${name} (\\d+)`, 'm')) || [0, 0])[1]);
+  return { retries: n('surak_ask_retries_total'), local: n('surak_ask_lookups_local_total'),
+    waits: n('surak_ask_waits_total'), unchecked: n('surak_ask_unchecked_total'), merged: n('surak_questions_merged_total') };
+}
+
 const redis = await Redis.start();
 const bins = [['surak', undefined], ...(process.env.BASE_BIN ? [['surak-base', process.env.BASE_BIN]] : [])];
 let hub = await startHub(redis, 1);
@@ -30,12 +40,16 @@ try {
     }
     for (const rate of RATES) {
       await settleAof(redis);
+      const before = await askCounters(hub);
       const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
       const r = await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', ASKERS, '--window', WINDOW,
         '--rate', rate, '--duration', DURATION, '--drain', 10]);
       const hubUs = hubCpu() * 1e6 / r.acks, redisUs = redisCpu() * 1e6 / r.acks;
+      const after = await askCounters(hub);
+      const per = (k) => ((after[k] - before[k]) / r.acks).toFixed(2);
       console.log(`${r.line.replace('target=surak', `target=${target}`)} room_questions=${QUESTIONS} ` +
-        `hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask`);
+        `hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask ` +
+        `retries=${per('retries')}/ask local=${per('local')}/ask waits=${per('waits')}/ask unchecked=${per('unchecked')}/ask merged=${per('merged')}/ask`);
     }
   }
 } finally {
