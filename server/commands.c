@@ -23,6 +23,7 @@
 #include "staff.h"
 #include "store.h"
 #include "util.h"
+#include "votes.h"
 
 #define WINDOW_MS "60000"	/* the rate limits' window */
 
@@ -30,7 +31,6 @@ static const struct config *cfg;
 
 typedef void (*handler_fn)(struct session *s, const struct cmd *c);
 
-static void cmd_vote(struct session *s, const struct cmd *c);
 static void cmd_moderate(struct session *s, const struct cmd *c);
 static void cmd_ban(struct session *s, const struct cmd *c);
 static void cmd_room(struct session *s, const struct cmd *c);
@@ -68,7 +68,7 @@ static const struct {
 
 /* Every script answered by on_command() puts its ack first. */
 #define ACK_FIRST 1
-_Static_assert(VOTE_R_ACK == ACK_FIRST && MODERATE_R_ACK == ACK_FIRST &&
+_Static_assert(MODERATE_R_ACK == ACK_FIRST &&
     BAN_R_ACK == ACK_FIRST && ROOM_R_ACK == ACK_FIRST && PROVE_R_ACK == ACK_FIRST,
     "scripts answer their ack first");
 
@@ -76,12 +76,10 @@ static void
 on_command(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
-	enum cmd_type type = p->type;
 	char rid[sizeof(p->rid)];
 	struct session *s;
 	const char *ack;
 	size_t len;
-	long long id;
 
 	memcpy(rid, p->rid, sizeof(rid));
 	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
@@ -90,8 +88,6 @@ on_command(void *arg, redisReply *r)
 		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
 		return;
 	}
-	if ((type == CMD_VOTE || type == CMD_UNVOTE) && (id = store_reply_int(r, VOTE_R_ID)) > 0)
-		rooms_set_voted(&s->m, id, type == CMD_VOTE);
 	metrics.acks++;
 	session_send_json(s, ack, len);
 }
@@ -100,26 +96,6 @@ static void
 run(struct session *s, const struct cmd *c, enum script_id script, const char *const *args)
 {
 	pending_run(pending_new(s, c), script, args, on_command);
-}
-
-static void
-cmd_vote(struct session *s, const struct cmd *c)
-{
-	char id[24], limit[16], iplimit[16], fresh[24], burst[16];
-	const char *args[VOTE_NARGS] = {
-		[VOTE_CLIENT] = s->m.client, [VOTE_RID] = c->rid, [VOTE_ID] = id,
-		[VOTE_DIR] = c->type == CMD_VOTE ? "vote" : "unvote",
-		[VOTE_LIMIT] = limit, [VOTE_WINDOW] = WINDOW_MS,
-		[VOTE_IP] = s->group, [VOTE_IP_LIMIT] = iplimit,
-		[VOTE_FRESH_MS] = fresh, [VOTE_BURST] = burst,
-	};
-
-	snprintf(id, sizeof(id), "%lld", c->id);
-	snprintf(limit, sizeof(limit), "%d", cfg->vote_per_min);
-	snprintf(iplimit, sizeof(iplimit), "%d", cfg->vote_per_min_ip);
-	snprintf(fresh, sizeof(fresh), "%lld", (long long)cfg->fresh_client_s * 1000);
-	snprintf(burst, sizeof(burst), "%d", cfg->vote_burst);
-	run(s, c, SCRIPT_VOTE, args);
 }
 
 /* A moderation's ack goes out, then what follows it (moderation.h). */
@@ -493,6 +469,7 @@ commands_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
 	ask_init(loop, c);
+	votes_init(loop, c);
 	hello_init(loop, c);
 }
 
@@ -501,4 +478,5 @@ commands_shutdown(void)
 {
 	hello_shutdown();
 	ask_shutdown();
+	votes_shutdown();
 }

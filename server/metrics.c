@@ -128,6 +128,10 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_ask_waits_total",
 	    "Asks that waited for a close one (a band shared) in flight on this hub instead of racing it.",
 	    metrics.ask_waits);
+	counter(o, "surak_vote_batches_total",
+	    "Calls of the votes script: the votes on one question read in one loop turn, sent together.",
+	    metrics.vote_batches);
+	counter(o, "surak_votes_batched_total", "Votes and unvotes sent in those calls.", metrics.votes_batched);
 	counter(o, "surak_acks_total", "Commands acknowledged after Redis stored them.", metrics.acks);
 	sbuf_adds(o, "# HELP surak_errors_total Errors sent to clients, by contract code.\n"
 	    "# TYPE surak_errors_total counter\n");

@@ -34,6 +34,8 @@ struct metrics {
 	uint64_t ask_local;		/* asks whose candidates came from the hub's copy (lookup.h) */
 	uint64_t ask_unchecked;		/* asks stored after ASK_TRIES retries, unchecked against newer */
 	uint64_t ask_waits;		/* asks that waited for a close one in flight on this hub (ask.c) */
+	uint64_t vote_batches;		/* calls of the votes script (votes.c) */
+	uint64_t votes_batched;		/* votes sent in them */
 	uint64_t acks;
 	uint64_t events;		/* room events received from Redis */
 	uint64_t frames_out;		/* WebSocket frames written */

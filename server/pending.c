@@ -42,8 +42,8 @@ pending_unavailable(struct session *s, const char *rid)
 }
 
 /* A command whose client has gone need not be sent at all. */
-static int
-wanted(void *arg)
+int
+pending_wanted(void *arg)
 {
 	struct pending *p = arg;
 
@@ -61,12 +61,18 @@ void
 pending_run_on(struct pending *p, const char *room, enum script_id script,
     const char *const *args, store_reply_fn on_reply)
 {
+	enum store_status st = store_run(script, room, args, on_reply, p, pending_wanted);
+
+	if (st != STORE_SENT)
+		pending_fail(p, st);
+}
+
+void
+pending_fail(struct pending *p, enum store_status st)
+{
 	char rid[sizeof(p->rid)];
-	enum store_status st = store_run(script, room, args, on_reply, p, wanted);
 	struct session *s;
 
-	if (st == STORE_SENT)
-		return;
 	memcpy(rid, p->rid, sizeof(rid));
 	if ((s = pending_done(p)) == NULL)
 		return;

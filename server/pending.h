@@ -36,6 +36,11 @@ void pending_run(struct pending *p, enum script_id script, const char *const *ar
 void pending_run_on(struct pending *p, const char *room, enum script_id script,
     const char *const *args, store_reply_fn on_reply);
 
+/* Ends p as a script that could not be sent (st) ends it: its client is told why. */
+void pending_fail(struct pending *p, enum store_status st);
+/* 1 while p's client is there to be answered. */
+int pending_wanted(void *arg);
+
 /*
  * The common start of a reply: 0 if r is an "ok", else -1 after sending
  * the client its error (no reply at all is `unavailable`).

@@ -69,9 +69,10 @@ local function room_json(m)
 end
 
 -- What every viewer command checks first: the room exists and is open, and
--- the client is not banned. Returns the room, or nil and the error.
-local function viewer_gate(client, what)
-  local m = meta()
+-- the client is not banned. Returns the room (m, when read already), or
+-- nil and the error.
+local function viewer_gate(client, what, m)
+  m = m or meta()
   if m == nil then return nil, err('no_room', 'no such room') end
   if m.open ~= '1' then return nil, err('room_closed', 'the room is closed') end
   if redis.call('SISMEMBER', key('banned'), client) == 1 then
@@ -496,4 +497,65 @@ local function tg_notify(q, event, answer)
         ',"answer":' .. (answer or 'null') .. '}')
     end
   end
+end
+
+-- ---- votes ----
+-- A vote or unvote (dir) of client on the live question q (vote.lua; each
+-- of a batch, votes.lua), its limits given as vote.lua's arguments are.
+-- One vote per client per question; a client that asked the question (or a
+-- duplicate of it) already counts. A vote is held (recorded, not counted in
+-- votes or score; moderators see held_votes and release or discard them)
+-- when its client is held (its address group had no new id to spare, a ban
+-- holds the group, or it has not proved its work: hello.lua), or when it
+-- comes in a burst of votes from fresh clients on one question, which also
+-- flags the question "vote_burst". Returns nil and the error, or true and
+-- whether the question's counts changed (the caller then sets its votes
+-- and emits it).
+local function vote_on(q, client, dir, ip, L)
+  local wait = limited('vote', client, L.limit, L.window)
+  if wait == 0 and ip ~= '' then wait = limited('voteip', ip, L.ip_limit, L.window) end
+  if wait > 0 then return nil, err('rate_limited', 'too many votes, wait a little', wait) end
+
+  local id = q.id
+  local vk, voters, held = key('voted', client), key('q', id, 'voters'), key('q', id, 'held')
+  local changed = false
+  if dir == 'vote' then
+    if redis.call('SADD', vk, id) == 1 then
+      local c = redis.call('HMGET', key('cl', client), 'seen', 'nb')
+      local seen = tonumber(c[1] or '0')
+      local fresh = seen == 0 or tonumber(NOW) - seen < L.fresh_ms
+      local bursting = c[2] == '1'
+      if fresh and not bursting then
+        local fk = key('q', id, 'fresh')
+        local n = redis.call('INCR', fk)
+        if n == 1 then redis.call('PEXPIRE', fk, 60000) end
+        bursting = n > L.burst
+      end
+      if bursting then
+        -- Held: moderators see the count grow (an event), the score does not.
+        changed = redis.call('SADD', held, client) == 1
+        if add_flag(q, 'vote_burst') then redis.call('HSET', key('q', id), 'flags', q.flags) end
+      else
+        changed = redis.call('SADD', voters, client) == 1
+      end
+    end
+  else
+    if redis.call('SREM', vk, id) == 1 and redis.call('SISMEMBER', key('mine', client), id) == 0 then
+      changed = redis.call('SREM', voters, client) == 1
+      redis.call('SREM', held, client)
+    end
+  end
+  return true, changed
+end
+
+-- A live question votes may go to, or nil.
+local function votable(id)
+  local q = question(id)
+  if q == nil or (q.into and q.into ~= '') or not VISIBLE[q.status] then return nil end
+  return q
+end
+
+local function vote_ack(rid, q, dir)
+  return '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. q.id .. ',"votes":' .. q.votes ..
+    ',"voted":' .. bool(dir == 'vote') .. '}'
 end
