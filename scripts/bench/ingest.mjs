@@ -8,7 +8,7 @@
 //   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
 // With BASE_BIN (another build of the hub), that build runs the same loads
 // on the same room right after, for a ratio in one run.
-import { Redis, startHub, benchRoom, load, cpuMeter, settleAof } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, cpuMeter, settleAof, hubCounters } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
 const ASKERS = Number(process.env.ASKERS || 64);
@@ -16,15 +16,12 @@ const WINDOW = Number(process.env.WINDOW || 4);
 const DURATION = Number(process.env.DURATION || 10);
 const RATES = (process.env.RATES || '200,0').split(',').map(Number);
 
-// The hub's ask counters (retries, look-ups in its copy, waits for a close ask in flight,
-// asks stored without a last look, duplicates merged);
-// a build without one reads 0.
-async function askCounters(hub) {
-  const text = await (await fetch(hub.url + '/metrics')).text();
-  const n = (name) => Number((text.match(new RegExp(`^${name} (\\d+)`, 'm')) || [0, 0])[1]);
-  return { retries: n('surak_ask_retries_total'), local: n('surak_ask_lookups_local_total'),
-    waits: n('surak_ask_waits_total'), unchecked: n('surak_ask_unchecked_total'), merged: n('surak_questions_merged_total') };
-}
+// The hub's ask counters: retries, look-ups in its copy, waits for a close
+// ask in flight, asks stored without a last look, duplicates merged.
+const askCounters = (hub) => hubCounters(hub, {
+  retries: 'surak_ask_retries_total', local: 'surak_ask_lookups_local_total', waits: 'surak_ask_waits_total',
+  unchecked: 'surak_ask_unchecked_total', merged: 'surak_questions_merged_total',
+});
 
 const redis = await Redis.start();
 const bins = [['surak', undefined], ...(process.env.BASE_BIN ? [['surak-base', process.env.BASE_BIN]] : [])];

@@ -36,6 +36,17 @@ export function hubPids(hub) {
   return workers.length ? workers : [hub.proc.pid];
 }
 
+// The hub's counters (`/metrics`) named, by their short names: {short: value};
+// one a build does not have reads 0.
+export async function hubCounters(hub, names) {
+  const text = await (await fetch(hub.url + '/metrics')).text();
+  const out = {};
+  for (const [short, name] of Object.entries(names)) {
+    out[short] = Number((text.match(new RegExp(`^${name} (\\d+)`, 'm')) || [0, 0])[1]);
+  }
+  return out;
+}
+
 // CPU time of a process so far, in seconds.
 function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
