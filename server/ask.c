@@ -35,6 +35,11 @@
 
 static const struct config *cfg;
 
+/* Asks in the order they came (a zeroed queue is empty). */
+struct queue {
+	struct ask *head, **tail;
+};
+
 struct ask {
 	char *text;
 	char *name;
@@ -73,7 +78,7 @@ struct ask {
 	uint64_t bh[DEDUPE_BANDS];	/* its own bands as numbers, 0 where none */
 	int flying;			/* in its room's flights */
 	struct ask *prev_flight, *next_flight;
-	struct ask *waiters;		/* asks waiting for it to end */
+	struct queue waiters;		/* asks waiting for it to end, in the order they came */
 	struct ask *next_waiter;	/* among the waiters of the ask it waits for, or among the released */
 	uint64_t wait_seq, wait_until;	/* released: the room's seq that ask ended at, and a deadline */
 	int parks;			/* times it waited */
@@ -82,7 +87,7 @@ struct ask {
 
 static struct {
 	struct map *flights;		/* room → its asks in flight looked up in the copy, newest first */
-	struct ask *released;		/* asks whose wait ended, waiting for the copy to show the change */
+	struct queue released;		/* asks whose wait ended, waiting for the copy to show the change */
 	uv_check_t release;
 } T;
 
@@ -385,20 +390,38 @@ close_in_flight(const struct ask *a)
 	return NULL;
 }
 
+static void
+queue_push(struct queue *q, struct ask *a)
+{
+	a->next_waiter = NULL;
+	*(q->head ? q->tail : &q->head) = a;
+	q->tail = &a->next_waiter;
+}
+
+/* Empties q; returns what it held, first first. */
+static struct ask *
+queue_take(struct queue *q)
+{
+	struct ask *list = q->head;
+
+	q->head = NULL;
+	q->tail = NULL;
+	return list;
+}
+
 /* a ended, its change at the room's seq (0: none); its waiters look up again once the copy has it. */
 static void
 flight_end(struct ask *a, uint64_t seq)
 {
-	struct ask *w;
+	struct ask *list = queue_take(&a->waiters), *w;
 
 	if (a->flying)
 		flight_del(a);
-	while ((w = a->waiters) != NULL) {
-		a->waiters = w->next_waiter;
+	while ((w = list) != NULL) {
+		list = w->next_waiter;
 		w->wait_seq = seq;
 		w->wait_until = now_ms() + FLIGHT_WAIT_MS;
-		w->next_waiter = T.released;
-		T.released = w;
+		queue_push(&T.released, w);
 		uv_check_start(&T.release, on_release);
 	}
 }
@@ -407,23 +430,20 @@ flight_end(struct ask *a, uint64_t seq)
 static void
 on_release(uv_check_t *h)
 {
-	struct ask *list = T.released, *w;
+	struct ask *list = queue_take(&T.released), *w;
 	uint64_t now = now_ms();
 
-	T.released = NULL;
 	while ((w = list) != NULL) {
 		list = w->next_waiter;
 		w->next_waiter = NULL;
 		if (!w->sink->alive(w->ctx))
 			ask_end(w, NULL, "unavailable", "the connection closed");
 		else if (now >= w->wait_until || rooms_copy_at(w->room, w->wait_seq))
-			ask_lookup(w);
-		else {
-			w->next_waiter = T.released;
-			T.released = w;
-		}
+			ask_lookup(w);	/* in the order they came, so ids keep it */
+		else
+			queue_push(&T.released, w);
 	}
-	if (T.released == NULL)
+	if (T.released.head == NULL)
 		uv_check_stop(h);
 }
 
@@ -596,8 +616,7 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 
 		if (t) {
 			a->parks++;
-			a->next_waiter = t->waiters;
-			t->waiters = a;
+			queue_push(&t->waiters, a);
 			metrics.ask_waits++;
 			return;
 		}
