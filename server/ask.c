@@ -89,6 +89,7 @@ static struct {
 	struct map *flights;		/* room → its asks in flight looked up in the copy, newest first */
 	struct queue released;		/* asks whose wait ended, waiting for the copy to show the change */
 	uv_check_t release;
+	int down;			/* shutting down: a wait that ends ends its ask */
 } T;
 
 static void ask_lookup(struct ask *a);
@@ -97,6 +98,8 @@ static void ask_end(struct ask *a, redisReply *r, const char *code, const char *
 static void flight_end(struct ask *a, uint64_t seq);
 
 static void on_release(uv_check_t *h);
+static struct ask *queue_take(struct queue *q);
+static void flights_free_if_done(void);
 
 void
 ask_init(uv_loop_t *loop, const struct config *c)
@@ -106,13 +109,23 @@ ask_init(uv_loop_t *loop, const struct config *c)
 	uv_check_init(loop, &T.release);
 }
 
+/*
+ * Asks still in Redis end as their replies come (none, as Redis is let go);
+ * those waiting for them end then, those released end now.
+ */
 void
 ask_shutdown(void)
 {
+	struct ask *list = queue_take(&T.released), *w;
+
+	T.down = 1;
 	uv_check_stop(&T.release);
 	uv_close((uv_handle_t *)&T.release, NULL);
-	map_free(T.flights);
-	T.flights = NULL;
+	while ((w = list) != NULL) {
+		list = w->next_waiter;
+		ask_end(w, NULL, "unavailable", "the hub is shutting down");
+	}
+	flights_free_if_done();
 }
 
 static void
@@ -370,6 +383,18 @@ flight_del(struct ask *a)
 	if (a->next_flight)
 		a->next_flight->prev_flight = a->prev_flight;
 	a->flying = 0;
+	if (T.down)
+		flights_free_if_done();
+}
+
+/* Once down and the last ask in flight has ended. */
+static void
+flights_free_if_done(void)
+{
+	if (T.flights && map_count(T.flights) == 0) {
+		map_free(T.flights);
+		T.flights = NULL;
+	}
 }
 
 /* An ask in flight in a's room that shares one of a's bands, or NULL. */
@@ -419,6 +444,10 @@ flight_end(struct ask *a, uint64_t seq)
 		flight_del(a);
 	while ((w = list) != NULL) {
 		list = w->next_waiter;
+		if (T.down) {
+			ask_end(w, NULL, "unavailable", "the hub is shutting down");
+			continue;
+		}
 		w->wait_seq = seq;
 		w->wait_until = now_ms() + FLIGHT_WAIT_MS;
 		queue_push(&T.released, w);
@@ -611,7 +640,7 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 		a->suggest_sim = maybe_sim;
 	}
 	/* A new question from the copy: none close in flight here, or it waits for them first. */
-	if (best.n == 0 && a->from_copy && !a->flying) {
+	if (best.n == 0 && a->from_copy && !a->flying && !T.down) {
 		struct ask *t = close_in_flight(a);
 
 		if (t) {

@@ -50,11 +50,22 @@ votes_init(uv_loop_t *loop, const struct config *cfg)
 	uv_check_init(loop, &V.flush);
 }
 
+/* Votes read in the turn that stopped the hub are not sent: their clients are told. */
 void
 votes_shutdown(void)
 {
+	struct batch *b;
+	size_t i;
+
 	uv_check_stop(&V.flush);
 	uv_close((uv_handle_t *)&V.flush, NULL);
+	while ((b = V.list) != NULL) {
+		V.list = b->next;
+		for (i = 0; i < b->n; i++)
+			pending_fail(b->p[i], STORE_DOWN);
+		free(b);
+	}
+	V.tail = &V.list;
 	map_free(V.open);
 	V.open = NULL;
 }
