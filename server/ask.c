@@ -31,7 +31,7 @@
 #define WINDOW_MS "60000"	/* the rate limits' window */
 #define FLIGHT_SCAN 512		/* asks in flight in a room a new one is compared with, the newest */
 #define FLIGHT_WAIT_MS 200	/* an ask released waits this long at most for the copy to show the change */
-#define FLIGHT_WAITS 3		/* times one ask may wait for another */
+#define FLIGHT_WAITS 8		/* times one ask may wait for another */
 
 static const struct config *cfg;
 
@@ -83,6 +83,7 @@ struct ask {
 	uint64_t wait_seq, wait_until;	/* released: the room's seq that ask ended at, and a deadline */
 	int parks;			/* times it waited */
 	int from_copy;			/* its candidates came from the copy */
+	long long judged;		/* the copy's questions up to this id were judged (none matched) */
 };
 
 static struct {
@@ -696,10 +697,17 @@ ask_lookup(struct ask *a)
 	};
 
 	if (rooms_lookup(a->room, a->bands, c, ARRAY_LEN(c), &n, &last) == 0) {
+		size_t i, k = 0;
+
 		if (a->parks == 0)
 			metrics.ask_local++;
+		/* After a wait only what the copy gained since is judged: the rest matched nothing. */
+		for (i = 0; i < n; i++)
+			if (c[i].id > a->judged)
+				c[k++] = c[i];
+		a->judged = last;
 		a->from_copy = 1;
-		ask_decide(a, last, 0, c, n);
+		ask_decide(a, last, 0, c, k);
 		return;
 	}
 	ask_run(a, SCRIPT_CANDIDATES, args, on_candidates);
