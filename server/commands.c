@@ -75,21 +75,7 @@ _Static_assert(MODERATE_R_ACK == ACK_FIRST &&
 static void
 on_command(void *arg, redisReply *r)
 {
-	struct pending *p = arg;
-	char rid[sizeof(p->rid)];
-	struct session *s;
-	const char *ack;
-	size_t len;
-
-	memcpy(rid, p->rid, sizeof(rid));
-	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
-		return;
-	if ((ack = store_reply_str(r, ACK_FIRST, &len)) == NULL) {
-		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
-		return;
-	}
-	metrics.acks++;
-	session_send_json(s, ack, len);
+	pending_ack(arg, r, ACK_FIRST);
 }
 
 static void

@@ -142,12 +142,8 @@ static int
 batch_wanted(void *arg)
 {
 	struct batch *b = arg;
-	size_t i;
 
-	for (i = 0; i < b->n; i++)
-		if (b->v[i]->s->wsi != NULL)
-			return 1;
-	return 0;
+	return pending_any_wanted(b->v, b->n);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "session.h"
 #include "util.h"
 
@@ -55,6 +56,37 @@ pending_run(struct pending *p, enum script_id script, const char *const *args,
     store_reply_fn on_reply)
 {
 	pending_run_on(p, p->s->room_id, script, args, on_reply);
+}
+
+int
+pending_any_wanted(struct pending *const *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pending_wanted(p[i]))
+			return 1;
+	return 0;
+}
+
+struct session *
+pending_ack(struct pending *p, redisReply *r, size_t at)
+{
+	char rid[sizeof(p->rid)];
+	struct session *s;
+	const char *ack;
+	size_t len;
+
+	memcpy(rid, p->rid, sizeof(rid));
+	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
+		return NULL;
+	if ((ack = store_reply_str(r, at, &len)) == NULL) {
+		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
+		return NULL;
+	}
+	metrics.acks++;
+	session_send_json(s, ack, len);
+	return s;
 }
 
 void

@@ -40,6 +40,15 @@ void pending_run_on(struct pending *p, const char *room, enum script_id script,
 void pending_fail(struct pending *p, enum store_status st);
 /* 1 while p's client is there to be answered. */
 int pending_wanted(void *arg);
+/* 1 while any of the n commands' clients is there (a call sent for several). */
+int pending_any_wanted(struct pending *const *p, size_t n);
+
+/*
+ * Ends p with r, a script's reply whose element `at` is the ack: sends the
+ * ack, or the error (internal_error without an ack). Returns the session
+ * if the ack went out, else NULL.
+ */
+struct session *pending_ack(struct pending *p, redisReply *r, size_t at);
 
 /*
  * The common start of a reply: 0 if r is an "ok", else -1 after sending

@@ -76,23 +76,11 @@ on_vote(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
 	enum cmd_type type = p->type;
-	char rid[sizeof(p->rid)];
 	struct session *s;
-	const char *ack;
-	size_t len;
 	long long id;
 
-	memcpy(rid, p->rid, sizeof(rid));
-	if ((s = pending_done(p)) == NULL || pending_check(s, rid, r) < 0)
-		return;
-	if ((ack = store_reply_str(r, VOTE_R_ACK, &len)) == NULL) {
-		session_error(s, rid, "internal_error", "malformed reply from Redis", 0);
-		return;
-	}
-	if ((id = store_reply_int(r, VOTE_R_ID)) > 0)
+	if ((s = pending_ack(p, r, VOTE_R_ACK)) != NULL && (id = store_reply_int(r, VOTE_R_ID)) > 0)
 		rooms_set_voted(&s->m, id, type == CMD_VOTE);
-	metrics.acks++;
-	session_send_json(s, ack, len);
 }
 
 static const char *
@@ -148,12 +136,8 @@ static int
 batch_wanted(void *arg)
 {
 	struct batch *b = arg;
-	size_t i;
 
-	for (i = 0; i < b->n; i++)
-		if (pending_wanted(b->p[i]))
-			return 1;
-	return 0;
+	return pending_any_wanted(b->p, b->n);
 }
 
 static void
