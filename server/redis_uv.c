@@ -14,6 +14,16 @@
  * hundreds of KiB, and with one read a turn, in a turn made long by a
  * crowd's handshakes, it took the best part of a second to arrive
  * (docs/BENCHMARKS.md, "Join storm"). Redis replies come first.
+ *
+ * Commands are written when the loop is about to sleep (a prepare
+ * handle), not when the socket next reports writable: everything a turn
+ * queued goes out in one write, with no wake-up in between, and the poll
+ * keeps watching for reads only. Only a write the kernel could not take
+ * whole waits for writability. A poll is changed only when what it
+ * watches changes: libuv's uv_poll_start() takes the descriptor out of
+ * epoll and puts it back, three system calls, and switching to writable
+ * and back for every command cost the hub about ten of them per ask
+ * (strace -c; docs/BENCHMARKS.md, "Outgrowing one Redis").
  */
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -25,7 +35,10 @@
 struct redis_uv {
 	redisAsyncContext *ac;		/* NULL once hiredis let go */
 	uv_poll_t poll;
+	uv_prepare_t flush;		/* writes what the turn queued */
 	int events;
+	int flushing;			/* inside redisAsyncHandleWrite() from flush */
+	int handles;			/* handles not yet closed */
 };
 
 static void
@@ -50,22 +63,54 @@ on_poll(uv_poll_t *h, int status, int events)
 static void
 update(struct redis_uv *p, int add, int del)
 {
-	p->events = (p->events | add) & ~del;
-	if (p->events)
-		uv_poll_start(&p->poll, p->events, on_poll);
+	int events = (p->events | add) & ~del;
+
+	if (events == p->events && (events == 0 || uv_is_active((uv_handle_t *)&p->poll)))
+		return;
+	p->events = events;
+	if (events)
+		uv_poll_start(&p->poll, events, on_poll);
 	else
 		uv_poll_stop(&p->poll);
 }
 
+static void
+on_flush(uv_prepare_t *h)
+{
+	struct redis_uv *p = h->data;
+
+	uv_prepare_stop(h);
+	if (p->ac == NULL)
+		return;
+	/* Not all written: hiredis calls add_write() and the poll waits for room. */
+	p->flushing = 1;
+	redisAsyncHandleWrite(p->ac);
+	p->flushing = 0;
+}
+
 static void add_read(void *d) { update(d, UV_READABLE, 0); }
 static void del_read(void *d) { update(d, 0, UV_READABLE); }
-static void add_write(void *d) { update(d, UV_WRITABLE, 0); }
 static void del_write(void *d) { update(d, 0, UV_WRITABLE); }
+
+static void
+add_write(void *d)
+{
+	struct redis_uv *p = d;
+
+	/* Connecting, or the kernel's buffer full: wait until writable. */
+	if (p->flushing || !(p->ac->c.flags & REDIS_CONNECTED))
+		update(p, UV_WRITABLE, 0);
+	else
+		uv_prepare_start(&p->flush, on_flush);
+}
 
 static void
 on_close(uv_handle_t *h)
 {
-	free(h->data);
+	struct redis_uv *p = h->data;
+
+	if (--p->handles == 0)
+		free(p);
 }
 
 static void
@@ -75,6 +120,7 @@ cleanup(void *d)
 
 	p->ac = NULL;
 	uv_close((uv_handle_t *)&p->poll, on_close);
+	uv_close((uv_handle_t *)&p->flush, on_close);
 }
 
 int
@@ -91,8 +137,11 @@ redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop)
 		free(p);
 		return REDIS_ERR;
 	}
+	uv_prepare_init(loop, &p->flush);
+	p->handles = 2;
 	p->ac = ac;
 	p->poll.data = p;
+	p->flush.data = p;
 	ac->ev.data = p;
 	ac->ev.addRead = add_read;
 	ac->ev.delRead = del_read;
