@@ -55,6 +55,7 @@ struct ask {
 	char *tkey;			/* "=" and tdoc's key, or "" */
 	char seen[24];			/* the last question id of the look-up */
 	int past_done;			/* the deployment's memory was asked (past.h) */
+	int noted;			/* its receipt was filed (receipt_note()) */
 	char *past;			/* what it found: JSON for "asked_before", or NULL */
 	long long sim_ids[SIMILAR_MAX];	/* similar: the room's questions found */
 	double sim_sims[SIMILAR_MAX];
@@ -590,6 +591,18 @@ ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
 		snprintf(tgt, sizeof(tgt), "%lld", target);
 		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
 	}
+	/*
+	 * The receipt is filed in the deployment's index before the question
+	 * is stored (on one Redis, the same connection: Redis has it first),
+	 * and in the same write: one turn of Redis, one fsync of its log.
+	 */
+	if (!a->noted) {
+		if (receipt_note(a->receipt, a->room) == STORE_BUG) {
+			ask_end(a, NULL, "internal_error", "no receipt could be made");
+			return;
+		}
+		a->noted = 1;
+	}
 	ask_run(a, SCRIPT_ASK, args, on_ask);
 }
 
@@ -739,9 +752,8 @@ ask_by_phone(struct ask *a, const struct cmd *c)
 
 /*
  * A question of c (its text and name) asked as q says, answered to sink;
- * with its receipt's code, which is filed in the deployment's index before
- * the question goes anywhere (on the same connection, Redis has it
- * first). NULL if no receipt could be made.
+ * with its receipt's code, which ask_store() files in the deployment's
+ * index before the question is stored. NULL if no receipt could be made.
  */
 static struct ask *
 ask_begin(const struct cmd *c, const struct ask_request *q, const struct ask_sink *sink, void *ctx)
@@ -756,7 +768,7 @@ ask_begin(const struct cmd *c, const struct ask_request *q, const struct ask_sin
 	snprintf(a->group, sizeof(a->group), "%s", q->group ? q->group : "");
 	a->source = q->source ? q->source : "web";
 	a->ask_per_min = q->ask_per_min > 0 ? q->ask_per_min : cfg->ask_per_min;
-	if (receipt_new(a->receipt) < 0 || receipt_note(a->receipt, a->room) == STORE_BUG) {
+	if (receipt_new(a->receipt) < 0) {
 		ask_free(a);
 		return NULL;
 	}
