@@ -62,7 +62,8 @@ end
 local like
 if q and q.status == 'rejected' then
   like, q = q.id, nil
-elseif q == nil and seen_qid ~= '' and bands ~= '' then
+elseif q == nil and seen_qid ~= '' and bands ~= '' and tonumber(m.qid) > tonumber(seen_qid) then
+  -- (no question created since the look-up: nothing to check)
   local shared, ids = in_bands(bands, seen_qid)
   if #ids > 0 then
     return {'retry', tonumber(redis.call('HGET', key('meta'), 'qid')),
