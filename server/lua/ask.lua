@@ -75,7 +75,7 @@ if wait == 0 and ip ~= '' then wait = limited('askip', ip, ip_limit, window) end
 if wait > 0 then return err('rate_limited', 'too many questions, wait a little', wait) end
 
 local handle = author_handle(client)
-local dup, own
+local dup, own, seq
 if q then
   id = q.id
   local was = q.status
@@ -99,7 +99,7 @@ if q then
   redis.call('SADD', key('mine', client), id)
   set_votes(q)
   touch(q)
-  emit_upsert(q, m.featured, was, client, own, filed(added))
+  seq = emit_upsert(q, m.featured, was, client, own, filed(added))
   dup = 1
 else
   id = tostring(redis.call('HINCRBY', key('meta'), 'qid', 1))
@@ -119,7 +119,7 @@ else
   if add_key(id, nd, bands) then added[1] = {nd, bands} end
   redis.call('SADD', key('mine', client), id)
   if add_key(id, A.tkey, '') then added[#added + 1] = {A.tkey, ''} end
-  emit_upsert(q, m.featured, '', client, nil, filed(added))
+  seq = emit_upsert(q, m.featured, '', client, nil, filed(added))
   dup = 0
 end
 -- The receipt: this submission, its asker's own words as the public would read them.
@@ -130,7 +130,6 @@ redis.call('HINCRBY', key('apm'), tostring(math.floor(tonumber(NOW) / 60000) * 6
 -- already applied that event (or a later one) keeps what it has.
 -- What the asker may read: the question if the public may, else its own words.
 local view = (own and not VISIBLE[q.status]) and q_own(q, own, client) or q_mine(q, m.featured, client)
-local seq = redis.call('HGET', key('meta'), 'seq')
 local ack = '{"type":"ack","rid":' .. J(rid) .. ',"id":' .. id .. ',"duplicate_of":' ..
   (dup == 1 and id or 'null') .. ',"status":' .. J(q.status) .. ',"receipt":' .. J(A.receipt) .. ',"seq":' ..
   seq .. ',"q":' .. view .. '}'
