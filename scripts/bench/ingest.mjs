@@ -6,8 +6,11 @@
 // at a fixed rate (ack latency at that load), then as fast as acks come
 // (throughput; latency there is queueing: asks in flight / rate).
 //   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
-// With BASE_BIN (another build of the hub), that build runs the same loads
-// on the same room right after, for a ratio in one run.
+// With BASE_BIN (another build of the hub), both builds run each load on
+// the same room in the order this, base, base, this: the room and Redis'
+// log grow as a run goes on, which alone made whichever build ran second
+// look slower, so each build's figure is the mean of an early and a late
+// turn (both printed).
 import { Redis, startHub, benchRoom, load, cpuMeter, settleAof, hubCounters } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
@@ -24,18 +27,26 @@ const askCounters = (hub) => hubCounters(hub, {
 });
 
 const redis = await Redis.start();
-const bins = [['surak', undefined], ...(process.env.BASE_BIN ? [['surak-base', process.env.BASE_BIN]] : [])];
+const self = ['surak', undefined], base = ['surak-base', process.env.BASE_BIN];
+const order = process.env.BASE_BIN ? [self, base, base, self] : [self];
 let hub = await startHub(redis, 1);
+let running = self;
 try {
   const t0 = Date.now();
   const room = await benchRoom(hub, 'ingest', QUESTIONS, 0);
   console.log(`# ingest: room filled with ${QUESTIONS} questions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  for (const [target, bin] of bins) {
-    if (bin) {
-      await hub.stop();
-      hub = await startHub(redis, 1, bin);
-    }
-    for (const rate of RATES) {
+  for (const rate of RATES) {
+    const sums = new Map();
+    for (const build of order) {
+      const [target, bin] = build;
+      if (build !== running) {
+        await hub.stop();
+        hub = await startHub(redis, 1, bin);
+        running = build;
+        // A few asks first: a hub builds its copy of the room's index at the room's first ask.
+        await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', 4, '--window', 1,
+          '--rate', 50, '--duration', 2, '--drain', 10]);
+      }
       await settleAof(redis);
       const before = await askCounters(hub);
       const hubCpu = cpuMeter([hub.proc.pid]), redisCpu = cpuMeter([redis.proc.pid]);
@@ -47,6 +58,19 @@ try {
       console.log(`${r.line.replace('target=surak', `target=${target}`)} room_questions=${QUESTIONS} ` +
         `hub_cpu=${hubUs.toFixed(0)}us/ask redis_cpu=${redisUs.toFixed(0)}us/ask ` +
         `retries=${per('retries')}/ask local=${per('local')}/ask waits=${per('waits')}/ask unchecked=${per('unchecked')}/ask merged=${per('merged')}/ask`);
+      const acc = sums.get(target) || { n: 0, acks: 0, hub: 0, redis: 0 };
+      acc.n++;
+      acc.acks += Number(/acks_per_s=([\d.]+)/.exec(r.line)[1]);
+      acc.hub += hubUs;
+      acc.redis += redisUs;
+      sums.set(target, acc);
+    }
+    if (order.length > 1) {
+      const m = (t, k) => sums.get(t)[k] / sums.get(t).n;
+      console.log(`# rate=${rate || 'max'} mean of two turns: ` + [...sums.keys()].map((t) =>
+        `${t} acks_per_s=${m(t, 'acks').toFixed(0)} hub_cpu=${m(t, 'hub').toFixed(0)}us/ask redis_cpu=${m(t, 'redis').toFixed(0)}us/ask`).join(', ') +
+        `; ratio surak/surak-base: acks ${(m('surak', 'acks') / m('surak-base', 'acks')).toFixed(2)}, ` +
+        `hub ${(m('surak', 'hub') / m('surak-base', 'hub')).toFixed(2)}, redis ${(m('surak', 'redis') / m('surak-base', 'redis')).toFixed(2)}`);
     }
   }
 } finally {
