@@ -1,29 +1,46 @@
 -- past_find: questions of other rooms of the deployment (past_note.lua)
--- that share LSH bands with a new one, most shared first, at most `limit`,
--- leaving out the asking room's own: {{room, id, title, text, status, at,
--- nd}, …}.
+-- that share LSH bands with a new one, most shared first (then by member,
+-- descending), at most `limit`, leaving out the asking room's own: {{room,
+-- id, title, text, status, at, nd}, …}.
+--
+-- Members are counted, grouped by bands shared, and a group is sorted (by
+-- Lua's own order) only when the look-up reaches it: sorting every member
+-- with a Lua comparator cost Redis 0.6–1.5 ms a look-up once the buckets of
+-- common words were full (12 bands of 64), against 0.2 ms now (a loop
+-- inside Redis; docs/BENCHMARKS.md, "The deployment's memory"). Room ids
+-- hold no ':', so "ROOM:" tells the asking room's own members.
 --@ args bands room limit
 --@ reply found
-local shared, members = {}, {}
+local shared, groups, most = {}, {}, 0
 local i = 0
 for b in string.gmatch(A.bands, '[^,]+') do
   i = i + 1
   for _, m in ipairs(redis.call('ZRANGE', key('lsh', (i - 1) % BANDS + 1, b), 0, -1)) do
-    if not shared[m] then
-      shared[m] = 0
-      members[#members + 1] = m
-    end
-    shared[m] = shared[m] + 1
+    shared[m] = (shared[m] or 0) + 1
   end
 end
-table.sort(members, function(a, b)
-  if shared[a] ~= shared[b] then return shared[a] > shared[b] end
-  return a > b
-end)
-local found = {}
-for _, m in ipairs(members) do
-  if #found >= tonumber(A.limit) then break end
-  local r = redis.call('HMGET', key('q', m), 'room', 'id', 'title', 'text', 'status', 'at', 'nd')
-  if r[1] and r[1] ~= A.room then found[#found + 1] = r end
+for m, c in pairs(shared) do
+  local g = groups[c]
+  if not g then
+    g = {}
+    groups[c] = g
+    if c > most then most = c end
+  end
+  g[#g + 1] = m
+end
+local found, limit, own = {}, tonumber(A.limit), A.room .. ':'
+for c = most, 1, -1 do
+  local g = groups[c]
+  if g then
+    table.sort(g)
+    for k = #g, 1, -1 do
+      if #found >= limit then return {'ok', found} end
+      local m = g[k]
+      if string.sub(m, 1, #own) ~= own then
+        local r = redis.call('HMGET', key('q', m), 'room', 'id', 'title', 'text', 'status', 'at', 'nd')
+        if r[1] then found[#found + 1] = r end
+      end
+    end
+  end
 end
 return {'ok', found}
