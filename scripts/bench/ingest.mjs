@@ -5,19 +5,22 @@
 // for one hub process, and the CPU the hub and Redis spent per ask: first
 // at a fixed rate (ack latency at that load), then as fast as acks come
 // (throughput; latency there is queueing: asks in flight / rate).
-//   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10
+//   QUESTIONS=20000 ASKERS=64 WINDOW=4 RATES=200,0 DURATION=10 PAST=0
 // With BASE_BIN (another build of the hub), both builds run each load on
 // the same room in the order this, base, base, this: the room and Redis'
 // log grow as a run goes on, which alone made whichever build ran second
 // look slower, so each build's figure is the mean of an early and a late
 // turn (both printed).
-import { Redis, startHub, benchRoom, load, cpuMeter, settleAof, hubCounters } from './lib.mjs';
+import { Redis, startHub, benchRoom, load, cpuMeter, settleAof, hubCounters, pastMemory } from './lib.mjs';
 
 const QUESTIONS = Number(process.env.QUESTIONS || 20000);
 const ASKERS = Number(process.env.ASKERS || 64);
 const WINDOW = Number(process.env.WINDOW || 4);
 const DURATION = Number(process.env.DURATION || 10);
 const RATES = (process.env.RATES || '200,0').split(',').map(Number);
+// PAST=S: first S seconds of asks into an earlier broadcast, all approved:
+// the deployment's memory, which every new question asks (past_find.lua).
+const PAST = Number(process.env.PAST || 0);
 
 // The hub's ask counters: retries, look-ups in its copy, waits for a close
 // ask in flight, asks stored without a last look, duplicates merged.
@@ -35,6 +38,11 @@ try {
   const t0 = Date.now();
   const room = await benchRoom(hub, 'ingest', QUESTIONS, 0);
   console.log(`# ingest: room filled with ${QUESTIONS} questions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (PAST) {
+    const t1 = Date.now();
+    const held = await pastMemory(hub, redis, PAST);
+    console.log(`# ingest: the deployment's memory holds ${held} questions of an earlier broadcast (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+  }
   for (const rate of RATES) {
     const sums = new Map();
     for (const build of order) {

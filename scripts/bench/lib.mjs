@@ -101,6 +101,30 @@ async function fill(hub, room, count, text) {
 // Runs the load tool. `onReady` (idle and reconnect modes) runs once every
 // connection is up; in idle mode the tool stops when it returns. Resolves
 // with the summary line and its key=value fields as numbers where they are.
+// The deployment's memory of an earlier broadcast (past_note.lua): the
+// ingest load's askers flat out for `seconds` into a room "earlier", then
+// every question of it approved by a moderator, which records it there.
+// The ingest texts are a hundred topic-and-street pairs, so the memory's
+// buckets of those words fill (the newest 64 each), as a deployment's do
+// for the common ones after a few broadcasts. Returns how many it holds.
+export async function pastMemory(hub, redis, seconds) {
+  const room = await createRoom(hub, { id: 'earlier', title: 'An earlier broadcast', moderation: true });
+  await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', 64, '--window', 4,
+    '--rate', 0, '--duration', seconds, '--drain', 10]);
+  const last = Number(redis.cli('HGET', `surak:{${room.id}}:meta`, 'qid'));
+  const mod = await Client.connect(hub, { type: 'hello', room: room.id, role: 'moderator', key: room.moderator_key, client: newClientId() });
+  let approved = 0;
+  for (let i = 1; i <= last; i += 64) {
+    const ids = Array.from({ length: Math.min(64, last - i + 1) }, (_, k) => i + k);
+    const acks = await Promise.all(ids.map((id) => mod.cmd({ type: 'moderate', id, action: 'approve' }, 30000)));
+    approved += acks.filter((a) => a.type === 'ack').length;   // a question merged into another has no row to approve
+  }
+  mod.close();
+  const held = () => Number(redis.cli('EVAL', `return #redis.call('KEYS', 'surak:{@past}:q:${room.id}:*')`, '0'));
+  await waitUntil(`${approved} questions in the deployment's memory`, () => held() >= approved, 120000, 200);
+  return held();
+}
+
 export function load(mode, args, onReady = null) {
   return new Promise((resolve, reject) => {
     const p = spawn(LOAD_BIN, [mode, ...args.map(String)], { stdio: ['pipe', 'pipe', 'pipe'] });
