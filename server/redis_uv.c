@@ -23,7 +23,7 @@
  * watches changes: libuv's uv_poll_start() takes the descriptor out of
  * epoll and puts it back, three system calls, and switching to writable
  * and back for every command cost the hub about ten of them per ask
- * (strace -c; docs/BENCHMARKS.md, "Outgrowing one Redis").
+ * (strace -c; docs/BENCHMARKS.md, "Cheaper turns").
  */
 #include <stdlib.h>
 #include <sys/ioctl.h>
