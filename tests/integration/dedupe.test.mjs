@@ -405,4 +405,8 @@ test('memory across broadcasts: a question answered in an earlier room is shown 
   assert.equal(other.similar.some((x) => x.past), false);
   const mine = await (await viewer(hubA, before.id)).cmd({ type: 'ask', text: 'когда отремонтируют дорогу на абая пожалуйста' });
   assert.equal(mine.duplicate_of, old.id);
+  // In its own room the answered question is offered as itself, never as "before" (past_find leaves the asking room's own out).
+  const ownRoom = await (await viewer(hubB, before.id)).cmd({ type: 'similar', text: 'Когда отремонтируют дорогу на Абая' });
+  assert.ok(ownRoom.similar.some((x) => x.q?.id === old.id), JSON.stringify(ownRoom));
+  assert.equal(ownRoom.similar.some((x) => x.past), false, JSON.stringify(ownRoom));
 });
