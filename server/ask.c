@@ -28,7 +28,6 @@
 #define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
 #define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
 #define CANDIDATES_MAX 24	/* candidates judged per look-up (as the candidates script gives) */
-#define WINDOW_MS "60000"	/* the rate limits' window */
 #define FLIGHT_SCAN 512		/* asks in flight in a room a new one is compared with, the newest */
 #define FLIGHT_WAIT_MS 200	/* an ask released waits this long at most for the copy to show the change */
 #define FLIGHT_WAITS 8		/* times one ask may wait for another */
@@ -55,7 +54,6 @@ struct ask {
 	char *tkey;			/* "=" and tdoc's key, or "" */
 	char seen[24];			/* the last question id of the look-up */
 	int past_done;			/* the deployment's memory was asked (past.h) */
-	int noted;			/* its receipt was filed (receipt_note()) */
 	char *past;			/* what it found: JSON for "asked_before", or NULL */
 	long long sim_ids[SIMILAR_MAX];	/* similar: the room's questions found */
 	double sim_sims[SIMILAR_MAX];
@@ -573,7 +571,7 @@ ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
 	const char *args[ASK_NARGS] = {
 		[ASK_CLIENT] = a->client, [ASK_RID] = a->rid,
 		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
-		[ASK_LIMIT] = limit, [ASK_WINDOW] = WINDOW_MS,
+		[ASK_LIMIT] = limit, [ASK_WINDOW] = CONFIG_RATE_WINDOW_MS,
 		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
@@ -592,16 +590,14 @@ ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
 		snprintf(simtxt, sizeof(simtxt), "%.2f", sim);
 	}
 	/*
-	 * The receipt is filed in the deployment's index before the question
-	 * is stored (on one Redis, the same connection: Redis has it first),
-	 * and in the same write: one turn of Redis, one fsync of its log.
+	 * Before the first call of the ask script (a retry counts a try), the
+	 * receipt is filed in the deployment's index (on one Redis, the same
+	 * connection: Redis has it first), in the same write: one turn of
+	 * Redis, one fsync of its log.
 	 */
-	if (!a->noted) {
-		if (receipt_note(a->receipt, a->room) == STORE_BUG) {
-			ask_end(a, NULL, "internal_error", "no receipt could be made");
-			return;
-		}
-		a->noted = 1;
+	if (a->tries == 0 && receipt_note(a->receipt, a->room) == STORE_BUG) {
+		ask_end(a, NULL, "internal_error", "no receipt could be made");
+		return;
 	}
 	ask_run(a, SCRIPT_ASK, args, on_ask);
 }
@@ -941,7 +937,7 @@ cmd_similar(struct session *s, const struct cmd *c)
 	const char *args[CANDIDATES_NARGS] = {
 		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->bands,
 		[CANDIDATES_MODE] = "similar", [CANDIDATES_CLIENT] = s->m.client,
-		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = WINDOW_MS,
+		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = CONFIG_RATE_WINDOW_MS,
 		[CANDIDATES_IP] = s->group, [CANDIDATES_IP_LIMIT] = iplimit,
 	};
 

@@ -25,7 +25,6 @@
 #include "util.h"
 #include "votes.h"
 
-#define WINDOW_MS "60000"	/* the rate limits' window */
 
 static const struct config *cfg;
 

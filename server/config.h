@@ -10,6 +10,9 @@
 
 #include "addr.h"
 
+/* The window of the per-minute rate limits below, as the scripts take it (ms). */
+#define CONFIG_RATE_WINDOW_MS "60000"
+
 struct redis_addr {
 	char *host;		/* NULL when unix_path is set */
 	int port;

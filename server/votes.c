@@ -20,7 +20,6 @@
 #include "store.h"
 #include "util.h"
 
-#define WINDOW_MS "60000"	/* the rate limits' window */
 #define BATCH_MAX 64		/* votes in one script call */
 
 struct batch {
@@ -110,7 +109,7 @@ send_one(struct batch *b)
 	struct pending *p = b->p[0];
 	const char *args[VOTE_NARGS] = {
 		[VOTE_CLIENT] = p->s->m.client, [VOTE_RID] = p->rid, [VOTE_ID] = b->id,
-		[VOTE_DIR] = dir(p), [VOTE_LIMIT] = l.limit, [VOTE_WINDOW] = WINDOW_MS,
+		[VOTE_DIR] = dir(p), [VOTE_LIMIT] = l.limit, [VOTE_WINDOW] = CONFIG_RATE_WINDOW_MS,
 		[VOTE_IP] = p->s->group, [VOTE_IP_LIMIT] = l.iplimit,
 		[VOTE_FRESH_MS] = l.fresh, [VOTE_BURST] = l.burst,
 	};
@@ -146,7 +145,7 @@ send_batch(struct batch *b)
 	struct limits l;
 	char *batch;
 	const char *args[VOTES_NARGS] = {
-		[VOTES_ID] = b->id, [VOTES_LIMIT] = l.limit, [VOTES_WINDOW] = WINDOW_MS,
+		[VOTES_ID] = b->id, [VOTES_LIMIT] = l.limit, [VOTES_WINDOW] = CONFIG_RATE_WINDOW_MS,
 		[VOTES_IP_LIMIT] = l.iplimit, [VOTES_FRESH_MS] = l.fresh, [VOTES_BURST] = l.burst,
 	};
 	json_t *a = json_array();
