@@ -71,14 +71,23 @@ export function cpuMeter(pids) {
 export async function benchRoom(hub, id, questions, approved = questions) {
   const room = await createRoom(hub, { id, title: 'Benchmark', moderation: true });
   const ids = await fill(hub, id, questions, (i) => `Вопрос для замера номер ${i}: когда починят дорогу у дома ${i}?`);
-  const mod = await Client.connect(hub, { type: 'hello', room: id, role: 'moderator', key: room.moderator_key, client: newClientId() });
-  for (let i = 0; i < approved; i += 64) {
-    const acks = await Promise.all(ids.slice(i, Math.min(approved, i + 64))
-      .map((q) => mod.cmd({ type: 'moderate', id: q, action: 'approve' }, 30000)));
-    for (const a of acks) if (a.type !== 'ack') throw new Error('approve: ' + JSON.stringify(a));
+  for (const a of await approveAll(hub, room, ids.slice(0, approved))) {
+    if (a.type !== 'ack') throw new Error('approve: ' + JSON.stringify(a));
+  }
+  return { id, key: room.moderator_key, ids };
+}
+
+// A moderator of `room` (as createRoom() made it) approves the questions
+// `ids`, 64 at a time; resolves with the replies, in the order of ids.
+async function approveAll(hub, room, ids) {
+  const mod = await Client.connect(hub, { type: 'hello', room: room.id, role: 'moderator', key: room.moderator_key, client: newClientId() });
+  const replies = [];
+  for (let i = 0; i < ids.length; i += 64) {
+    replies.push(...await Promise.all(ids.slice(i, i + 64)
+      .map((q) => mod.cmd({ type: 'moderate', id: q, action: 'approve' }, 30000))));
   }
   mod.close();
-  return { id, key: room.moderator_key, ids };
+  return replies;
 }
 
 async function fill(hub, room, count, text) {
@@ -98,9 +107,6 @@ async function fill(hub, room, count, text) {
   return ids;
 }
 
-// Runs the load tool. `onReady` (idle and reconnect modes) runs once every
-// connection is up; in idle mode the tool stops when it returns. Resolves
-// with the summary line and its key=value fields as numbers where they are.
 // The deployment's memory of an earlier broadcast (past_note.lua): the
 // ingest load's askers flat out for `seconds` into a room "earlier", then
 // every question of it approved by a moderator, which records it there.
@@ -112,19 +118,16 @@ export async function pastMemory(hub, redis, seconds) {
   await load('ingest', ['--port', hub.port, '--room', room.id, '--askers', 64, '--window', 4,
     '--rate', 0, '--duration', seconds, '--drain', 10]);
   const last = Number(redis.cli('HGET', `surak:{${room.id}}:meta`, 'qid'));
-  const mod = await Client.connect(hub, { type: 'hello', room: room.id, role: 'moderator', key: room.moderator_key, client: newClientId() });
-  let approved = 0;
-  for (let i = 1; i <= last; i += 64) {
-    const ids = Array.from({ length: Math.min(64, last - i + 1) }, (_, k) => i + k);
-    const acks = await Promise.all(ids.map((id) => mod.cmd({ type: 'moderate', id, action: 'approve' }, 30000)));
-    approved += acks.filter((a) => a.type === 'ack').length;   // a question merged into another has no row to approve
-  }
-  mod.close();
+  const replies = await approveAll(hub, room, Array.from({ length: last }, (_, k) => k + 1));
+  const approved = replies.filter((a) => a.type === 'ack').length;   // a question merged into another has no row to approve
   const held = () => Number(redis.cli('EVAL', `return #redis.call('KEYS', 'surak:{@past}:q:${room.id}:*')`, '0'));
   await waitUntil(`${approved} questions in the deployment's memory`, () => held() >= approved, 120000, 200);
   return held();
 }
 
+// Runs the load tool. `onReady` (idle and reconnect modes) runs once every
+// connection is up; in idle mode the tool stops when it returns. Resolves
+// with the summary line and its key=value fields as numbers where they are.
 export function load(mode, args, onReady = null) {
   return new Promise((resolve, reject) => {
     const p = spawn(LOAD_BIN, [mode, ...args.map(String)], { stdio: ['pipe', 'pipe', 'pipe'] });
