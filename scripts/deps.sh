@@ -10,7 +10,7 @@ profile=${1:-run}
 pkgs=(gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libjansson-dev
 	libutf8proc-dev libuv1-dev libssl-dev libstemmer-dev libqrencode-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev libjs-chart.js redis-server redis-tools curl)
 if [ "$profile" = test ] || [ "$profile" = bench ]; then
-	pkgs+=(libcmocka-dev clang libclang-rt-14-dev chromium docker-compose zbar-tools librsvg2-bin poppler-utils)
+	pkgs+=(libcmocka-dev lua5.1 clang libclang-rt-14-dev chromium docker-compose zbar-tools librsvg2-bin poppler-utils)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi

@@ -3,8 +3,8 @@
  * node that serves the room (nodes.h: the one Redis, the master Sentinel
  * names, or the cluster master of the room's slot), and their replies.
  *
- * Scripts: lib.lua, the table A named from the script's header, and the
- * script are loaded on every (re)connection; a NOSCRIPT reply (the script
+ * Scripts: what the script needs of lib.lua (prelude.h), the table A
+ * named from the script's header, and the script are loaded on every (re)connection; a NOSCRIPT reply (the script
  * cache was flushed) runs the script from source with EVAL and loads it
  * again, so the command itself still succeeds. A MOVED reply sends the
  * command on to the node it names; the other replies of a cluster that is
@@ -23,6 +23,7 @@
 #include "embed.h"
 #include "log.h"
 #include "nodes.h"
+#include "prelude.h"
 #include "rconn.h"
 #include "replicas.h"
 #include "util.h"
@@ -45,7 +46,7 @@ struct call {
 
 static struct {
 	const struct config *cfg;
-	char *sources[SCRIPT_COUNT];	/* lib.lua + the table A + the script */
+	char *sources[SCRIPT_COUNT];	/* lib.lua's part + the table A + the script */
 	char shas[SCRIPT_COUNT][41];
 	char hub_id[AUTH_KEY_LEN + 1];
 } st;
@@ -183,8 +184,9 @@ on_call_reply(void *arg, redisReply *r)
 }
 
 /*
- * lib.lua, then the script's arguments as the table A, named as its header
- * declares them (A.client is ARGV[4], …), then the script.
+ * The definitions of lib.lua the script needs (prelude.h; the others left
+ * as empty lines), then the script's arguments as the table A, named as
+ * its header declares them (A.client is ARGV[4], …), then the script.
  */
 static char *script_source(const struct embedded *lib, const struct script_def *d);
 
@@ -199,6 +201,7 @@ store_script_source(enum script_id s)
 static char *
 script_source(const struct embedded *lib, const struct script_def *d)
 {
+	static struct prelude *pl;	/* lib.lua cut into its definitions, once */
 	const struct embedded *e = embed_get(d->file);
 	struct sbuf b = { 0 };
 	int i;
@@ -207,8 +210,10 @@ script_source(const struct embedded *lib, const struct script_def *d)
 		log_error("store: %s is not embedded", d->file);
 		return NULL;
 	}
+	if (pl == NULL && (pl = prelude_new(lib->data, lib->len)) == NULL)
+		return NULL;
 	sbuf_init(&b, lib->len + e->len + 256);
-	sbuf_add(&b, lib->data, lib->len);
+	prelude_for(pl, e->data, &b);
 	sbuf_adds(&b, "\nlocal A = {");
 	for (i = 0; i < d->nargs; i++)
 		sbuf_printf(&b, "%s%s = ARGV[%d]", i ? ", " : "", d->args[i], i + 4);

@@ -5,7 +5,11 @@
  *   - the script reads only arguments it declares (A.name), and reads each;
  *   - each of its {"ok", …} answers has exactly the declared fields;
  *   - the C side sets every declared argument by its slot ([ASK_CLIENT] = …)
- *     and runs every script (SCRIPT_ASK) somewhere in server/.
+ *     and runs every script (SCRIPT_ASK) somewhere in server/;
+ *   - the script as the hub sends it, with only the part of lib.lua it
+ *     needs (prelude.h), reads no global but Redis's own (luac5.1 -l lists
+ *     every global a chunk reads or writes): a definition the prelude left
+ *     out would be read as a global, and fail in Redis.
  * Run from the repository's top (tests/run.sh does).
  */
 #include <ctype.h>
@@ -17,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "embed.h"
 #include "script.h"
+#include "store.h"
 #include "util.h"
 
 /* Every C file of server/, concatenated. */
@@ -195,6 +201,61 @@ c_side_sets_every_argument(void **state)
 	free(src);
 }
 
+/* The globals Redis gives a script (and Lua 5.1's own). */
+static const char *const redis_globals[] = {
+	"KEYS", "ARGV", "redis", "cjson", "cmsgpack", "bit", "struct", "string", "table", "math",
+	"tonumber", "tostring", "type", "pairs", "ipairs", "unpack", "next", "select", "error",
+	"pcall", "assert", "setmetatable", "getmetatable", "rawget", "rawset", "rawequal",
+};
+
+/* Each script, as the hub loads it, reads and writes only Redis's globals. */
+static void
+scripts_use_no_other_global(void **state)
+{
+	char path[] = "/tmp/surak-script-XXXXXX", cmd[128], line[512];
+	int s, fd;
+
+	(void)state;
+	for (s = 0; s < SCRIPT_COUNT; s++) {
+		char *src = store_script_source((enum script_id)s);
+		size_t len;
+		FILE *p;
+		int status;
+
+		assert_non_null(src);
+		len = strlen(src);
+		strcpy(path, "/tmp/surak-script-XXXXXX");
+		assert_true((fd = mkstemp(path)) >= 0);
+		assert_int_equal(write(fd, src, len), (ssize_t)len);
+		close(fd);
+		free(src);
+		snprintf(cmd, sizeof(cmd), "luac5.1 -l -p %s 2>&1", path);
+		assert_non_null(p = popen(cmd, "r"));
+		while (fgets(line, sizeof(line), p)) {
+			const char *g = strstr(line, "GETGLOBAL");
+			const char *name;
+			size_t i, n;
+			int known = 0;
+
+			if (g == NULL && (g = strstr(line, "SETGLOBAL")) == NULL)
+				continue;
+			if ((name = strstr(g, "; ")) == NULL)
+				continue;
+			name += 2;
+			n = strcspn(name, "\r\n");
+			for (i = 0; i < ARRAY_LEN(redis_globals); i++)
+				if (strlen(redis_globals[i]) == n && memcmp(redis_globals[i], name, n) == 0)
+					known = 1;
+			if (!known)
+				fail_msg("%s uses '%.*s', not defined in what it is sent with", script_defs[s].file,
+				    (int)n, name);
+		}
+		status = pclose(p);
+		unlink(path);
+		assert_int_equal(status, 0);	/* luac5.1 compiled it */
+	}
+}
+
 int
 main(void)
 {
@@ -202,6 +263,7 @@ main(void)
 		cmocka_unit_test(arguments_used_as_declared),
 		cmocka_unit_test(replies_as_declared),
 		cmocka_unit_test(c_side_sets_every_argument),
+		cmocka_unit_test(scripts_use_no_other_global),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
