@@ -665,7 +665,7 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 	if (best.n == 0 && !exact && !a->past_done && a->doc.nbands > 0) {
 		a->past_done = 1;
 		memcpy(a->seen, seen, sizeof(seen));
-		if (past_find(a->room, a->bands, on_past, a) == STORE_SENT)
+		if (past_lookup(a->room, &a->doc, a->bands, 0, on_past, a))
 			return;
 	}
 	ask_store(a, seen, best.n ? id : 0, sim);
@@ -923,7 +923,7 @@ on_similar(void *arg, redisReply *r)
 		return;
 	}
 	/* The answer an earlier broadcast gave to a question like it, if any. */
-	if (a->doc.nbands > 0 && past_find(s->room_id, a->bands, on_similar_past, p) == STORE_SENT)
+	if (a->doc.nbands > 0 && past_lookup(s->room_id, &a->doc, a->bands, 1, on_similar_past, p))
 		return;
 	similar_reply(p, NULL, 0);
 }

@@ -17,6 +17,7 @@
 #include "dedupe.h"
 #include "http.h"
 #include "log.h"
+#include "past.h"
 #include "metrics.h"
 #include "rooms.h"
 #include "screen.h"
@@ -82,6 +83,7 @@ stop(uv_signal_t *h, int signum)
 	telegram_shutdown();
 	staff_shutdown();
 	commands_shutdown();
+	past_stop();
 	store_shutdown();
 	rooms_shutdown();
 	uv_timer_stop(&lag_timer);
@@ -127,6 +129,7 @@ main(int argc, char **argv)
 	if (rooms_init(&loop, &cfg, &session_member_ops) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
 	    ws_init(&loop, &cfg) < 0)
 		return 1;
+	past_start(&loop);
 	staff_init(&loop, &cfg);
 	console_init(&loop, &cfg);
 	if (telegram_init(&loop, &cfg) < 0)

@@ -128,6 +128,13 @@ metrics_render(struct sbuf *o)
 	counter(o, "surak_ask_waits_total",
 	    "Asks that waited for a close one (a band shared) in flight on this hub instead of racing it.",
 	    metrics.ask_waits);
+	counter(o, "surak_past_lookups_local_total",
+	    "Look-ups of the deployment's memory answered by this hub's copy of it (past.c), not the past_find script.",
+	    metrics.past_local);
+	gauge(o, "surak_past_records", "Records of the deployment's memory in this hub's copy.", metrics.past_records);
+	gauge(o, "surak_past_copy_whole",
+	    "1 while this hub's copy of the deployment's memory holds all of it and answers look-ups, else 0 (past_find answers).",
+	    metrics.past_whole);
 	counter(o, "surak_vote_batches_total",
 	    "Calls of the votes script: the votes on one question read in one loop turn, sent together.",
 	    metrics.vote_batches);

@@ -34,6 +34,9 @@ struct metrics {
 	uint64_t ask_local;		/* asks whose candidates came from the hub's copy (lookup.h) */
 	uint64_t ask_unchecked;		/* asks stored after ASK_TRIES retries, unchecked against newer */
 	uint64_t ask_waits;		/* asks that waited for a close one in flight on this hub (ask.c) */
+	uint64_t past_local;		/* look-ups of the deployment's memory in this hub's copy (past.c) */
+	uint64_t past_records;		/* gauge: records in that copy */
+	uint64_t past_whole;		/* gauge: 1 while the copy answers (holds the whole log) */
 	uint64_t vote_batches;		/* calls of the votes script (votes.c) */
 	uint64_t votes_batched;		/* votes sent in them */
 	uint64_t acks;

@@ -8,12 +8,22 @@
  * viewer typing a question is offered the earlier answered one among the
  * similar questions. Buckets keep their newest 64, so a look-up costs the
  * same whatever the deployment's age.
+ *
+ * Each hub keeps a copy of the memory's index (a lookup.h index of every
+ * record's near-duplicate key), read from the memory's log (past_log.lua)
+ * once a second, and looks a question up there: Redis is asked only for
+ * the records the copy found alike (past_get.lua), none for most new
+ * questions. Until the copy holds the whole log (after a start, while
+ * the log of an older deployment is being filled), the past_find script
+ * answers as before. The copy is at most a second or so behind: a record
+ * filed in another room in that time is not found.
  */
 #ifndef SURAK_PAST_H
 #define SURAK_PAST_H
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <uv.h>
 
 #include "store.h"
 
@@ -25,8 +35,17 @@ struct sbuf;
 
 /* Records q (a moderator Question, as in a moderation ack) of room, if its outcome is worth it. */
 void past_note(const char *room, const char *title, const json_t *q);
-/* Looks up records of other rooms sharing bands ("hex,…") with a question of room. */
-enum store_status past_find(const char *room, const char *bands, store_reply_fn fn, void *arg);
+/* Starts keeping the hub's copy of the memory on loop; past_stop() ends it. */
+void past_start(uv_loop_t *loop);
+void past_stop(void);
+/*
+ * Looks up records of other rooms alike (with loose, as for the similar
+ * list) a question of room, doc filed under bands ("hex,…"). 1 if fn will
+ * be called with a reply for past_best(); 0 if none was found (or Redis
+ * is down) and fn will not be called.
+ */
+int past_lookup(const char *room, const struct dedupe_doc *doc, const char *bands, int loose,
+    store_reply_fn fn, void *arg);
 /*
  * The best record in a past_find reply for doc: the same question, or
  * (with loose) one alike enough for the similar list; with answered_only,

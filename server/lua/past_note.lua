@@ -4,7 +4,8 @@
 -- outcome updated) under "ROOM:ID" with its public text, its room's title,
 -- its outcome and when, its near-duplicate key, and filed under its LSH
 -- bands (the newest BUCKET_MAX per band), so that a later question in
--- another room finds it in time that does not grow with the deployment.
+-- another room finds it in time that does not grow with the deployment;
+-- a new record is also appended to the log the hubs' copies read.
 --@ args room id title text status nd bands
 --@ reply recorded
 local member = A.room .. ':' .. A.id
@@ -12,6 +13,8 @@ local rk = key('q', member)
 local known = redis.call('EXISTS', rk) == 1
 redis.call('HSET', rk, 'room', A.room, 'id', A.id, 'title', A.title, 'text', A.text,
   'status', A.status, 'at', NOW, 'nd', A.nd)
+-- The hubs' copies learn of a new record from the log (past_log.lua).
+if not known then redis.call('RPUSH', key('log'), member .. '\t' .. A.nd) end
 if not known and A.bands ~= '' then
   local i = 0
   for b in string.gmatch(A.bands, '[^,]+') do

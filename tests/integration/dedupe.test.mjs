@@ -380,6 +380,10 @@ test('memory across broadcasts: a question answered in an earlier room is shown 
   await mod1.cmd({ type: 'moderate', id: old.id, action: 'answer' });
   const bad = await (await viewer(hubA, before.id)).cmd({ type: 'ask', text: 'Почему не работает фонтан в парке Победы?' });
   await mod1.cmd({ type: 'moderate', id: bad.id, action: 'reject' });
+  // Each hub looks the memory up in its copy of it, which reads the memory's log once a second.
+  const records = () => Number(redis.cli('EVAL', "return #redis.call('KEYS', 'surak:{@past}:q:*')", '0'));
+  await waitUntil('both records in both hubs\' copies of the memory', async () =>
+    (await hubA.metric('surak_past_records')) === records() && (await hubB.metric('surak_past_records')) === records(), 10000, 50);
 
   const now = await createRoom(hubB, { id: 'broadcast-2', title: 'Эфир акима, февраль', moderation: true });
   const mod2 = await Client.connect(hubB, { room: now.id, role: 'moderator', client: newClientId(), key: now.moderator_key });
@@ -410,4 +414,22 @@ test('memory across broadcasts: a question answered in an earlier room is shown 
   const ownRoom = await (await viewer(hubB, before.id)).cmd({ type: 'similar', text: 'Когда отремонтируют дорогу на Абая' });
   assert.ok(ownRoom.similar.some((x) => x.q?.id === old.id), JSON.stringify(ownRoom));
   assert.equal(ownRoom.similar.some((x) => x.past), false, JSON.stringify(ownRoom));
+  assert.ok(await hubB.metric('surak_past_lookups_local_total') > 0, 'hub B looked the memory up in its copy');
+
+  // A memory filed before its log existed (an older deployment): a new hub's copy is filled from the records.
+  redis.cli('DEL', 'surak:{@past}:log');
+  redis.cli('HDEL', 'surak:{@past}:meta', 'fill');
+  const hubC = await Hub.start(redis, { args: ['--ask-rate', '1000'] });
+  try {
+    await waitUntil('hub C\'s copy filled from the records', async () =>
+      (await hubC.metric('surak_past_copy_whole')) === 1 && (await hubC.metric('surak_past_records')) === records(), 10000, 50);
+    const third = await createRoom(hubC, { id: 'broadcast-3', title: 'Эфир акима, март', moderation: true });
+    const mod3 = await Client.connect(hubC, { room: third.id, role: 'moderator', client: newClientId(), key: third.moderator_key });
+    clients.push(mod3);
+    const q3 = await (await viewer(hubC, third.id)).cmd({ type: 'ask', text: 'когда же отремонтируют дорогу на улице абая' });
+    await mod3.waitState('asked before, from the filled copy', (x) => x.questions.get(q3.id)?.asked_before?.id === old.id);
+    assert.ok(await hubC.metric('surak_past_lookups_local_total') > 0, 'hub C looked the memory up in its copy');
+  } finally {
+    await hubC.stop();
+  }
 });
