@@ -94,7 +94,10 @@ function draw() {
   }
   const all = client.list();
   const mine = all.filter((q) => q.mine).sort(byNewest);
-  const queued = client.queuedAsks();
+  // An ask whose question's event came before its ack is shown once, as the question.
+  const words = (s) => String(s || '').replace(/\s+/g, ' ').trim();
+  const mineTexts = new Set(mine.map((q) => words(q.text)));
+  const queued = client.queuedAsks().filter((m) => !mineTexts.has(words(m.text)));
   $('mine-card').hidden = mine.length === 0 && queued.length === 0;
   // Redrawn only when something in it changed.
   const sig = [...queued.map((m) => m.rid), ...mine.map((q) => `${q.id}:${shape(q, false)}:${q.votes}`)].join();
