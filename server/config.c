@@ -71,6 +71,8 @@ static const struct opt opts[] = {
 	  "seconds a client counts as new for vote-burst detection" },
 	{ "vote-burst", "SURAK_VOTE_BURST", OPT_INT, OFF(vote_burst), "10", 1, 1000000,
 	  "votes from new clients on one question per minute before further ones are held" },
+	{ "past-copy", "SURAK_PAST_COPY", OPT_BOOL, OFF(past_copy), "1", 0, 0,
+	  "keep a copy of the deployment's memory in this hub and look it up there (0: past_find in Redis)" },
 	{ "workers", "SURAK_WORKERS", OPT_INT, OFF(workers), "1", 1, 64,
 	  "hub processes sharing the port (SO_REUSEPORT), to use several cores" },
 	{ "conns-per-ip", "SURAK_CONNS_PER_IP", OPT_INT, OFF(conns_per_ip), "1000", 1, 1000000,

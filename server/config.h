@@ -49,6 +49,7 @@ struct config {
 	int similar_per_min_ip;
 	int fresh_client_s;	/* a client this new is "fresh" (vote bursts) */
 	int vote_burst;		/* fresh votes on a question per minute that make a burst */
+	int past_copy;		/* the hub's copy of the deployment's memory (past.c) */
 	int workers;
 	int conns_per_ip;
 	int history;		/* events kept per room for resume */

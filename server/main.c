@@ -129,7 +129,7 @@ main(int argc, char **argv)
 	if (rooms_init(&loop, &cfg, &session_member_ops) < 0 || store_init(&loop, &cfg, &hooks) < 0 ||
 	    ws_init(&loop, &cfg) < 0)
 		return 1;
-	past_start(&loop);
+	past_start(&loop, cfg.past_copy);
 	staff_init(&loop, &cfg);
 	console_init(&loop, &cfg);
 	if (telegram_init(&loop, &cfg) < 0)

@@ -271,8 +271,10 @@ on_timer(uv_timer_t *t)
 }
 
 void
-past_start(uv_loop_t *loop)
+past_start(uv_loop_t *loop, int on)
 {
+	if (!on)
+		return;	/* past_find answers every look-up */
 	uv_timer_init(loop, &cp.timer);
 	uv_timer_start(&cp.timer, on_timer, 0, COPY_EVERY_MS);
 	cp.on = 1;

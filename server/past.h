@@ -35,8 +35,8 @@ struct sbuf;
 
 /* Records q (a moderator Question, as in a moderation ack) of room, if its outcome is worth it. */
 void past_note(const char *room, const char *title, const json_t *q);
-/* Starts keeping the hub's copy of the memory on loop; past_stop() ends it. */
-void past_start(uv_loop_t *loop);
+/* Starts keeping the hub's copy of the memory on loop, if on (--past-copy); past_stop() ends it. */
+void past_start(uv_loop_t *loop, int on);
 void past_stop(void);
 /*
  * Looks up records of other rooms alike (with loose, as for the similar

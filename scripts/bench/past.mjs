@@ -11,12 +11,17 @@
 // With BASE_BIN (another build of the hub), its scripts are captured the
 // same way on the same Redis and memory, and each round replays the same
 // calls with both builds' scripts, the two taking turns at going first.
-import { spawn, spawnSync } from 'node:child_process';
+// Hubs look the memory up in their own copy of it (past.c) and call
+// past_find only while that copy is not whole: the captures run with
+// --past-copy=0, so this measures the script every look-up made before the
+// copies, and what a hub without one (or a deployment that turns them
+// off) still pays.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, startHub, pastMemory, load } from './lib.mjs';
-import { createRoom } from '../../tests/lib/harness.mjs';
+import { createRoom, RELEASE_BIN } from '../../tests/lib/harness.mjs';
 
 const PAST = Number(process.env.PAST || 10);
 const ROUNDS = Number(process.env.ROUNDS || 6);
@@ -25,6 +30,19 @@ const CALL = /"EVALSHA" "([0-9a-f]{40})" "1" "surak:\{@past\}" "surak:ev:\{@past
 
 const redis = await Redis.start();
 const dir = mkdtempSync(join(tmpdir(), 'surak-past-'));
+
+// A hub of build bin (undefined: this one) that calls past_find for every look-up.
+function pastFindHub(bin) {
+  const help = execFileSync(bin || process.env.HUB_BIN || RELEASE_BIN, ['--help'], { encoding: 'utf8' });
+  const saved = process.env.HUB_ARGS;
+  if (help.includes('--past-copy')) process.env.HUB_ARGS = `${saved || ''} --past-copy=0`;
+  try {
+    return startHub(redis, 1, bin);
+  } finally {
+    if (saved === undefined) delete process.env.HUB_ARGS;
+    else process.env.HUB_ARGS = saved;
+  }
+}
 
 // The past_find calls of 3 s of asks at 100/s into a new room through hub: [{sha, args}].
 async function capture(hub, room) {
@@ -54,10 +72,12 @@ function replay(sha, calls) {
 try {
   let hub = await startHub(redis, 1);
   const held = await pastMemory(hub, redis, PAST);
+  await hub.stop();
+  hub = await pastFindHub(undefined);
   const builds = [['surak', await capture(hub, 'now')]];
   await hub.stop();
   if (process.env.BASE_BIN) {
-    hub = await startHub(redis, 1, process.env.BASE_BIN);
+    hub = await pastFindHub(process.env.BASE_BIN);
     builds.unshift(['surak-base', await capture(hub, 'then')]);
     await hub.stop();
   }
