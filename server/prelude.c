@@ -92,12 +92,10 @@ bind_names(struct def *d)
 struct prelude *
 prelude_new(const char *lib, size_t len)
 {
-	struct prelude *pl = calloc(1, sizeof(*pl));
+	struct prelude *pl = xcalloc(1, sizeof(*pl));
 	const char *p = lib, *end = lib + len;
 	size_t cap = 0, i, j;
 
-	if (pl == NULL)
-		return NULL;
 	pl->lib = lib;
 	pl->len = len;
 	/* Cut at every line that starts with "local". */
@@ -105,15 +103,8 @@ prelude_new(const char *lib, size_t len)
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		if (end - p > 6 && strncmp(p, "local", 5) == 0 && (p[5] == ' ' || p[5] == '\t')) {
-			if (pl->ndefs == cap) {
-				struct def *d = realloc(pl->defs, (cap = cap ? 2 * cap : 64) * sizeof(*d));
-
-				if (d == NULL) {
-					prelude_free(pl);
-					return NULL;
-				}
-				pl->defs = d;
-			}
+			if (pl->ndefs == cap)
+				pl->defs = xrealloc(pl->defs, (cap = cap ? 2 * cap : 64) * sizeof(*pl->defs));
 			if (pl->ndefs > 0)
 				pl->defs[pl->ndefs - 1].len = (size_t)(p - pl->defs[pl->ndefs - 1].start);
 			memset(&pl->defs[pl->ndefs], 0, sizeof(pl->defs[0]));
@@ -125,10 +116,7 @@ prelude_new(const char *lib, size_t len)
 		pl->defs[pl->ndefs - 1].len = (size_t)(end - pl->defs[pl->ndefs - 1].start);
 	for (i = 0; i < pl->ndefs; i++)
 		bind_names(&pl->defs[i]);
-	if ((pl->needs = calloc(pl->ndefs * pl->ndefs + 1, 1)) == NULL) {
-		prelude_free(pl);
-		return NULL;
-	}
+	pl->needs = xcalloc(pl->ndefs * pl->ndefs + 1, 1);
 	for (i = 0; i < pl->ndefs; i++)
 		for (j = 0; j < pl->ndefs; j++)
 			if (j != i)
@@ -152,18 +140,17 @@ blank(struct sbuf *out, const char *text, size_t len)
 void
 prelude_for(const struct prelude *pl, const char *text, struct sbuf *out)
 {
-	size_t n = pl->ndefs, i, j;
-	unsigned char *kept = calloc(n + 1, 1);
+	size_t n = pl->ndefs, len = strlen(text), i, j;
+	unsigned char *kept;
 	int grew;
 
-	if (kept == NULL || n == 0) {
-		/* Everything, as before this module existed. */
-		sbuf_add(out, pl->lib, pl->len);
-		free(kept);
+	if (n == 0) {
+		sbuf_add(out, pl->lib, pl->len);	/* no definitions to choose from */
 		return;
 	}
+	kept = xcalloc(n, 1);
 	for (i = 0; i < n; i++)
-		kept[i] = pl->defs[i].nnames == 0 || mentions_def(text, strlen(text), &pl->defs[i]);
+		kept[i] = pl->defs[i].nnames == 0 || mentions_def(text, len, &pl->defs[i]);
 	do {
 		grew = 0;
 		for (i = 0; i < n; i++)

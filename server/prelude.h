@@ -21,7 +21,7 @@
 struct sbuf;
 struct prelude;
 
-/* lib.lua (len bytes, kept by the caller) cut into its definitions; NULL if out of memory. */
+/* lib.lua (len bytes, kept by the caller) cut into its definitions. */
 struct prelude *prelude_new(const char *lib, size_t len);
 /*
  * Appends to out lib.lua with the definitions text does not need turned

@@ -4,8 +4,9 @@
  * names, or the cluster master of the room's slot), and their replies.
  *
  * Scripts: what the script needs of lib.lua (prelude.h), the table A
- * named from the script's header, and the script are loaded on every (re)connection; a NOSCRIPT reply (the script
- * cache was flushed) runs the script from source with EVAL and loads it
+ * named from the script's header, and the script are loaded on every
+ * (re)connection; a NOSCRIPT reply (the script cache was flushed) runs
+ * the script from source with EVAL and loads it
  * again, so the command itself still succeeds. A MOVED reply sends the
  * command on to the node it names; the other replies of a cluster that is
  * changing under a command answer it NULL (unavailable: its retry with
@@ -210,8 +211,8 @@ script_source(const struct embedded *lib, const struct script_def *d)
 		log_error("store: %s is not embedded", d->file);
 		return NULL;
 	}
-	if (pl == NULL && (pl = prelude_new(lib->data, lib->len)) == NULL)
-		return NULL;
+	if (pl == NULL)
+		pl = prelude_new(lib->data, lib->len);
 	sbuf_init(&b, lib->len + e->len + 256);
 	prelude_for(pl, e->data, &b);
 	sbuf_adds(&b, "\nlocal A = {");
