@@ -24,10 +24,11 @@ const BENCH_ARGS = ['--ask-rate', '100000', '--ask-rate-ip', '1000000', '--vote-
   '--vote-burst', '1000000', '--log-level', 'warn'];
 
 // The release hub (or HUB_BIN); with bin, another build of it (BASE_BIN:
-// an earlier commit's build/surak, to compare two versions in one run).
-export function startHub(redis, workers = 1, bin = process.env.HUB_BIN || RELEASE_BIN) {
+// an earlier commit's build/surak, to compare two versions in one run);
+// extra: flags of the scenario's own, after HUB_ARGS.
+export function startHub(redis, workers = 1, bin = process.env.HUB_BIN || RELEASE_BIN, extra = []) {
   const env = (process.env.HUB_ARGS || '').split(' ').filter(Boolean);
-  return Hub.start(redis, { bin, args: [...BENCH_ARGS, '--workers', String(workers), ...env] });
+  return Hub.start(redis, { bin, args: [...BENCH_ARGS, '--workers', String(workers), ...env, ...extra] });
 }
 
 // Every process of a hub: the supervisor's workers, or the one hub.

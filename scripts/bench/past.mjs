@@ -31,17 +31,11 @@ const CALL = /"EVALSHA" "([0-9a-f]{40})" "1" "surak:\{@past\}" "surak:ev:\{@past
 const redis = await Redis.start();
 const dir = mkdtempSync(join(tmpdir(), 'surak-past-'));
 
-// A hub of build bin (undefined: this one) that calls past_find for every look-up.
-function pastFindHub(bin) {
-  const help = execFileSync(bin || process.env.HUB_BIN || RELEASE_BIN, ['--help'], { encoding: 'utf8' });
-  const saved = process.env.HUB_ARGS;
-  if (help.includes('--past-copy')) process.env.HUB_ARGS = `${saved || ''} --past-copy=0`;
-  try {
-    return startHub(redis, 1, bin);
-  } finally {
-    if (saved === undefined) delete process.env.HUB_ARGS;
-    else process.env.HUB_ARGS = saved;
-  }
+// A hub of build bin that calls past_find for every look-up (a build from
+// before --past-copy always does).
+function pastFindHub(bin = process.env.HUB_BIN || RELEASE_BIN) {
+  const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
+  return startHub(redis, 1, bin, help.includes('--past-copy') ? ['--past-copy=0'] : []);
 }
 
 // The past_find calls of 3 s of asks at 100/s into a new room through hub: [{sha, args}].
@@ -73,7 +67,7 @@ try {
   let hub = await startHub(redis, 1);
   const held = await pastMemory(hub, redis, PAST);
   await hub.stop();
-  hub = await pastFindHub(undefined);
+  hub = await pastFindHub();
   const builds = [['surak', await capture(hub, 'now')]];
   await hub.stop();
   if (process.env.BASE_BIN) {
