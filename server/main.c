@@ -34,11 +34,20 @@
 static struct config cfg;
 static uv_loop_t loop;
 static uv_signal_t sigint_h, sigterm_h;
-static uv_timer_t lag_timer;
-static uint64_t lag_due;
-static int stopping;
+static uv_timer_t lag_timer, join_timer;
+static uint64_t lag_due, join_since;
+static int stopping, worker = -1, exit_code;
 
 #define LAG_EVERY_MS 100
+/*
+ * A worker (--workers) joins the shared port only once Redis answers it:
+ * the kernel spreads new connections over every socket listening on the
+ * port, and one that cannot serve yet would refuse its share while the
+ * other workers could have served them. After JOIN_WAIT_MS it joins
+ * anyway, so the port never stays closed (its /healthz then says why).
+ */
+#define JOIN_POLL_MS 10
+#define JOIN_WAIT_MS 5000
 
 /* How late the loop runs a timer due every LAG_EVERY_MS: the time it was busy elsewhere. */
 static void
@@ -72,12 +81,12 @@ raise_file_limit(void)
 }
 
 static void
-stop(uv_signal_t *h, int signum)
+shut_down(void)
 {
-	(void)h;
 	if (stopping++)
 		return;
-	log_info("signal %d: shutting down", signum);
+	if (worker >= 0)
+		uv_close((uv_handle_t *)&join_timer, NULL);
 	ws_shutdown();
 	console_shutdown();
 	telegram_shutdown();
@@ -92,6 +101,42 @@ stop(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&sigterm_h, NULL);
 }
 
+static void
+stop(uv_signal_t *h, int signum)
+{
+	(void)h;
+	if (!stopping)
+		log_info("signal %d: shutting down", signum);
+	shut_down();
+}
+
+static void
+log_listening(void)
+{
+	const char *redis = cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url;
+
+	if (worker >= 0)
+		log_info("surak worker %d listening on port %d, redis %s%s", worker, ws_port(),
+		    cfg.redis_cluster ? "cluster " : "", redis);
+	else
+		log_info("surak listening on port %d, redis %s%s", ws_port(),
+		    cfg.redis_cluster ? "cluster " : "", redis);
+}
+
+static void
+on_join_timer(uv_timer_t *t)
+{
+	if (!store_healthy() && now_ms() - join_since < JOIN_WAIT_MS)
+		return;
+	uv_timer_stop(t);
+	if (ws_listen(&loop) < 0) {
+		exit_code = 1;
+		shut_down();
+		return;
+	}
+	log_listening();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -103,7 +148,7 @@ main(int argc, char **argv)
 		.on_lost = rooms_on_lost,
 	};
 	char err[256];
-	int r, worker;
+	int r;
 
 	if (argc > 1 && strcmp(argv[1], "staff") == 0)
 		return staff_cli(argc - 1, argv + 1);
@@ -121,7 +166,8 @@ main(int argc, char **argv)
 	raise_file_limit();
 	if (dedupe_init() < 0 || screen_init() < 0 || tags_init(cfg.tags_dir) < 0)
 		return 1;
-	worker = workers_start(cfg.workers);	/* the supervisor does not return */
+	if (cfg.workers > 1)
+		worker = workers_start(cfg.workers);	/* the supervisor does not return */
 	uv_loop_init(&loop);
 	session_init(&cfg, commands_frame);
 	commands_init(&loop, &cfg);
@@ -140,12 +186,15 @@ main(int argc, char **argv)
 	uv_signal_init(&loop, &sigterm_h);
 	uv_signal_start(&sigint_h, stop, SIGINT);
 	uv_signal_start(&sigterm_h, stop, SIGTERM);
-	if (cfg.workers > 1)
-		log_info("surak worker %d listening on port %d, redis %s%s", worker, ws_port(),
-		    cfg.redis_cluster ? "cluster " : "", cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url);
-	else
-		log_info("surak listening on port %d, redis %s%s", ws_port(),
-		    cfg.redis_cluster ? "cluster " : "", cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url);
+	if (worker >= 0) {
+		join_since = now_ms();
+		uv_timer_init(&loop, &join_timer);
+		uv_timer_start(&join_timer, on_join_timer, 0, JOIN_POLL_MS);
+	} else {
+		if (ws_listen(&loop) < 0)
+			return 1;
+		log_listening();
+	}
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 
@@ -154,5 +203,5 @@ main(int argc, char **argv)
 	dedupe_free();
 	screen_free();
 	config_free(&cfg);
-	return 0;
+	return exit_code;
 }

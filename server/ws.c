@@ -470,7 +470,13 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 	}
 	uv_timer_init(loop, &W.keepalive);
 	uv_timer_start(&W.keepalive, on_keepalive, KEEPALIVE_SWEEP_MS, KEEPALIVE_SWEEP_MS);
-	return listen_start(loop);
+	return 0;
+}
+
+int
+ws_listen(uv_loop_t *loop)
+{
+	return W.listen_fd >= 0 ? 0 : listen_start(loop);
 }
 
 int

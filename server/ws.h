@@ -14,7 +14,10 @@
 struct config;
 struct lws;
 
+/* The context, not yet listening. */
 int ws_init(uv_loop_t *loop, const struct config *cfg);
+/* Opens the listening socket (SO_REUSEPORT with --workers); -1 if it cannot. */
+int ws_listen(uv_loop_t *loop);
 /* Closes every connection; the loop must run on to finish. */
 void ws_shutdown(void);
 /* The port actually listened on (useful with --port 0). */
