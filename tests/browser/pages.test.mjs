@@ -74,11 +74,15 @@ test('two moderators at once see each other live and never corrupt a question', 
   // Both act on the same question at the same instant.
   await m2.keyboard.press('1');
   await m2.locator('.mq', { hasText: 'Второй вопрос' }).waitFor();
-  const press = (p, label) => p.evaluate(([text, name]) => {
+  // Each page's button is found first, then both are clicked: one click's
+  // event may reach the other page before its click, taking the row away.
+  const arm = (p, label) => p.evaluate(([text, name]) => {
     const row = [...document.querySelectorAll('.mq')].find((r) => r.textContent.includes(text));
-    [...row.querySelectorAll('button')].find((b) => b.textContent.startsWith(name)).click();
+    window.armed = [...row.querySelectorAll('button')].find((b) => b.textContent.startsWith(name));
   }, ['Второй вопрос', label]);
-  await Promise.all([press(m1, 'Отклонить'), press(m2, 'Одобрить')]);
+  await arm(m1, 'Отклонить');
+  await arm(m2, 'Одобрить');
+  await Promise.all([m1, m2].map((p) => p.evaluate(() => window.armed.click())));
   // Whatever the order, both pages and Redis agree, and the question is whole.
   const final = async () => {
     const c = await Client.connect(hub, { room: r.id, role: 'moderator', client: newClientId(), key: r.moderator_key });
