@@ -31,6 +31,7 @@
 #define FLIGHT_SCAN 512		/* asks in flight in a room a new one is compared with, the newest */
 #define FLIGHT_WAIT_MS 200	/* an ask released waits this long at most for the copy to show the change */
 #define FLIGHT_WAITS 8		/* times one ask may wait for another */
+#define DISTINCT_MAX 32		/* asks in flight sharing a band an ask may judge not the same, not wait for */
 
 static const struct config *cfg;
 
@@ -83,6 +84,7 @@ struct ask {
 	int parks;			/* times it waited */
 	int from_copy;			/* its candidates came from the copy */
 	long long judged;		/* the copy's questions up to this id were judged (none matched) */
+	char distinct[DISTINCT_MAX * (DEDUPE_FP_LEN + 1) + 1];	/* fingerprints of asks in flight judged not it */
 };
 
 static struct {
@@ -397,20 +399,56 @@ flights_free_if_done(void)
 	}
 }
 
-/* An ask in flight in a's room that shares one of a's bands, or NULL. */
+/*
+ * Whether t, in flight, is or may be the question a asks: what a look-up
+ * in the copy would conclude once t is there (judge() on t's keys), the
+ * same question or one to suggest.
+ */
+static int
+may_be(const struct ask *a, const struct ask *t)
+{
+	const char *keys[2] = { t->key, t->tkey };
+	int i, found = 0;
+
+	for (i = 0; i < 2; i++) {
+		struct verdict v;
+
+		if (keys[i] == NULL || keys[i][0] == '\0')
+			continue;
+		v = judge(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, keys[i], strlen(keys[i]), 1, 1);
+		if (v.veto)
+			return 0;
+		found |= v.same || v.maybe;
+	}
+	return found;
+}
+
+/*
+ * An ask in flight in a's room that shares one of a's bands and is or may
+ * be the same question, or NULL. Those that share a band but are judged
+ * not the same are listed in a->distinct (their fingerprints), so that the
+ * ask script's race check passes over the questions they made; past
+ * DISTINCT_MAX of them, a waits for the next one as for a close one.
+ */
 static struct ask *
-close_in_flight(const struct ask *a)
+close_in_flight(struct ask *a)
 {
 	struct ask *t;
-	int n = 0, i;
+	int n = 0, k = 0, i;
 
+	a->distinct[0] = '\0';
 	if (a->doc.nbands == 0 || a->parks >= FLIGHT_WAITS)
 		return NULL;
 	for (t = map_get(T.flights, a->room); t && n < FLIGHT_SCAN; t = t->next_flight, n++) {
 		for (i = 0; i < a->doc.nbands && a->bh[i] != t->bh[i]; i++)
 			;
-		if (i < a->doc.nbands)
+		if (i == a->doc.nbands)
+			continue;
+		if (k == DISTINCT_MAX || may_be(a, t))
 			return t;
+		if (k++)
+			strcat(a->distinct, " ");
+		strcat(a->distinct, t->fp);
 	}
 	return NULL;
 }
@@ -578,7 +616,7 @@ ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
 		[ASK_PNAME] = a->pname, [ASK_IP] = a->group, [ASK_IP_LIMIT] = iplimit,
 		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
 		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = a->source,
-		[ASK_RECEIPT] = a->receipt, [ASK_CALLER] = a->caller,
+		[ASK_RECEIPT] = a->receipt, [ASK_CALLER] = a->caller, [ASK_DISTINCT] = a->distinct,
 	};
 
 	snprintf(limit, sizeof(limit), "%d", a->ask_per_min);

@@ -21,7 +21,10 @@
 -- {"retry", last_qid, candidates}, those questions as the candidates
 -- script gives them, and the hub judges them and asks again, so two hubs
 -- racing with two wordings of one question end with one question, as if
--- they had come one by one.
+-- they had come one by one. `distinct` lists the fingerprints of asks
+-- this hub had in flight that share a band with this one and that it
+-- judged not the same: the questions they made (their first wording's
+-- fingerprint) need no second look.
 -- A new question may carry `suggest`, a question the hub found possibly
 -- the same (not enough to merge): moderators see it as "possibly_same"
 -- and merge or dismiss it. A Kazakh question's Russian (`tkey`, "=…") is
@@ -38,7 +41,7 @@
 -- (cphone; on a variant, its "phone").
 -- Returns {"ok", ack, id, duplicate (0/1), seq (the room's after this
 -- change; 0 for a replayed answer)}, or {"retry", last_qid, candidates}.
---@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt caller
+--@ args client rid text name fp limit window nd bands seen_qid target sim screen masked pname ip ip_limit suggest tkey past topics places source receipt caller distinct
 --@ reply ack id dup seq
 local client, rid, text, name, fp = A.client, A.rid, A.text, A.name, A.fp
 local limit, window = tonumber(A.limit), tonumber(A.window)
@@ -65,6 +68,15 @@ if q and q.status == 'rejected' then
 elseif q == nil and seen_qid ~= '' and bands ~= '' and tonumber(m.qid) > tonumber(seen_qid) then
   -- (no question created since the look-up: nothing to check)
   local shared, ids = in_bands(bands, seen_qid)
+  if #ids > 0 and A.distinct ~= '' then
+    -- Questions made by asks the hub had in flight and judged not this one.
+    local judged, kept = {}, {}
+    for f in string.gmatch(A.distinct, '%S+') do judged[f] = true end
+    for _, n in ipairs(ids) do
+      if not judged[redis.call('HGET', key('q', n), 'fp')] then kept[#kept + 1] = n end
+    end
+    ids = kept
+  end
   if #ids > 0 then
     return {'retry', tonumber(redis.call('HGET', key('meta'), 'qid')),
       candidates_of(shared, ids, 24, function() return true end)}

@@ -222,6 +222,33 @@ test('a crowd asking one question at once on one hub: one question asked by all,
   assert.equal(retries, 0, 'no ask judged again after a race on its own hub');
 });
 
+test('asks about other houses of one street, at once on one hub, neither wait for each other nor race', async () => {
+  const room = await createRoom(hubA, { id: 'street-once', moderation: false });
+  const first = await viewer(hubA, room.id);
+  const local0 = await hubA.metric('surak_ask_lookups_local_total');
+  assert.equal((await first.cmd({ type: 'ask', text: 'Где купить проездной на автобус?' })).type, 'ack');
+  await waitUntil('asks answered from the copy', async () => {
+    const probe = await viewer(hubA, room.id);
+    await probe.cmd({ type: 'ask', text: `Где купить проездной на автобус номер ${Date.now() % 1000}?` });
+    return await hubA.metric('surak_ask_lookups_local_total') > local0;
+  }, 10000, 50);
+  const houses = Array.from({ length: 12 }, (_, i) => 11 + i);
+  const askers = [];
+  for (const _ of houses) askers.push(await viewer(hubA, room.id));
+  const waits0 = await hubA.metric('surak_ask_waits_total');
+  const retries0 = await hubA.metric('surak_ask_retries_total');
+  // Close wordings that share bands, each judged another question (another house).
+  const acks = await Promise.all(askers.map((c, i) =>
+    c.cmd({ type: 'ask', text: `Когда отремонтируют дорогу на улице Абая, дом ${houses[i]}?` })));
+  for (const a of acks) assert.equal(a.type, 'ack', JSON.stringify(a));
+  assert.equal(new Set(acks.map((a) => a.id)).size, houses.length, 'one question a house');
+  const waits = await hubA.metric('surak_ask_waits_total') - waits0;
+  const retries = await hubA.metric('surak_ask_retries_total') - retries0;
+  console.log(`${houses.length} houses of one street on one hub: ${waits} waits, ${retries} retries`);
+  assert.equal(waits, 0, 'no ask waited for another house');
+  assert.equal(retries, 0, 'no ask judged again for another house');
+});
+
 test('a hub stopped while a crowd\'s asks wait for each other exits cleanly, and every ask it acknowledged is stored', async () => {
   const room = await createRoom(hubA, { id: 'crowd-stop', moderation: false });
   let acked = 0;
