@@ -182,17 +182,23 @@ test('two wordings of one question raced into two hubs make one question', async
   console.log(`asks judged again after a race: ${await retries(hubA) + await retries(hubB)}`);
 });
 
-test('a crowd asking one question at once on one hub: one question asked by all, waiting instead of racing', async () => {
-  const room = await createRoom(hubA, { id: 'crowd-once', moderation: false });
-  // The first ask starts the hub's copy of the room's index; the crowd comes once it answers from it.
-  const first = await viewer(hubA, room.id);
+// The first ask into a room starts hubA's copy of its index; asks judged
+// in the copy come once it answers from it. Returns the first asker.
+async function answeredFromCopy(roomId, text) {
+  const first = await viewer(hubA, roomId);
   const local0 = await hubA.metric('surak_ask_lookups_local_total');
-  assert.equal((await first.cmd({ type: 'ask', text: 'Когда отремонтируют дорогу на улице Абая, дом 5?' })).type, 'ack');
+  assert.equal((await first.cmd({ type: 'ask', text })).type, 'ack');
   await waitUntil('asks answered from the copy', async () => {
-    const probe = await viewer(hubA, room.id);
+    const probe = await viewer(hubA, roomId);
     await probe.cmd({ type: 'ask', text: `Где купить проездной на автобус номер ${Date.now() % 1000}?` });
     return await hubA.metric('surak_ask_lookups_local_total') > local0;
   }, 10000, 50);
+  return first;
+}
+
+test('a crowd asking one question at once on one hub: one question asked by all, waiting instead of racing', async () => {
+  const room = await createRoom(hubA, { id: 'crowd-once', moderation: false });
+  const first = await answeredFromCopy(room.id, 'Когда отремонтируют дорогу на улице Абая, дом 5?');
   const wordings = [
     'Когда починят светофор на перекрёстке Сатпаева и Ауэзова?',
     'когда починят светофор на перекрестке сатпаева ауэзова',
@@ -224,14 +230,7 @@ test('a crowd asking one question at once on one hub: one question asked by all,
 
 test('asks about other houses of one street, at once on one hub, neither wait for each other nor race', async () => {
   const room = await createRoom(hubA, { id: 'street-once', moderation: false });
-  const first = await viewer(hubA, room.id);
-  const local0 = await hubA.metric('surak_ask_lookups_local_total');
-  assert.equal((await first.cmd({ type: 'ask', text: 'Где купить проездной на автобус?' })).type, 'ack');
-  await waitUntil('asks answered from the copy', async () => {
-    const probe = await viewer(hubA, room.id);
-    await probe.cmd({ type: 'ask', text: `Где купить проездной на автобус номер ${Date.now() % 1000}?` });
-    return await hubA.metric('surak_ask_lookups_local_total') > local0;
-  }, 10000, 50);
+  await answeredFromCopy(room.id, 'Где купить проездной на автобус?');
   const houses = Array.from({ length: 12 }, (_, i) => 11 + i);
   const askers = [];
   for (const _ of houses) askers.push(await viewer(hubA, room.id));
