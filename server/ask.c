@@ -352,12 +352,15 @@ ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const re
  * on one topic about one street) would race: neither sees the other, and
  * the later one learns of the first only from the ask script's retry, a
  * Redis call more, again and again when many arrive at once (up to
- * ASK_TRIES, after which it is stored unchecked). Instead such an
- * ask waits for the one in flight to end, then looks up in the copy once
- * the copy shows that change (its seq), and finds it like any later ask
- * would; an ask that joins a question found does not wait, nor make
- * others wait, since it files nothing new. Only asks looked up in the
- * copy take part; the ask script's retry still covers other hubs' asks.
+ * ASK_TRIES, after which it is stored unchecked). Instead an ask judges
+ * those in flight there and then (may_be()): for one that is, or may be,
+ * the same question it waits until that one ends, then looks up in the
+ * copy once the copy shows that change (its seq), and finds it like any
+ * later ask would; the others it names to the ask script (distinct), so
+ * that the questions they make do not send it back. An ask that joins a
+ * question found does not wait, nor make others wait, since it files
+ * nothing new. Only asks looked up in the copy take part; the ask
+ * script's retry still covers other hubs' asks.
  */
 
 static void

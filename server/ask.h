@@ -6,8 +6,9 @@
  * stores it with the verdict. The script answers "retry" with the close
  * questions that appeared since the look-up, which are judged in turn (at
  * most ASK_TRIES times; the last try is stored unchecked against newer
- * ones). A new question waits for a close one in flight on this hub
- * instead of racing it (ask.c, "asks in flight").
+ * ones). A new question waits for one in flight on this hub that it
+ * judges the same (or one to suggest) instead of racing it, and names the
+ * others sharing a band to the script (ask.c, "asks in flight").
  */
 #ifndef SURAK_ASK_H
 #define SURAK_ASK_H
