@@ -404,26 +404,25 @@ flights_free_if_done(void)
 
 /*
  * Whether t, in flight, is or may be the question a asks: what a look-up
- * in the copy would conclude once t is there (judge() on t's keys), the
+ * in the copy would conclude once t is there (verify() on t's keys), the
  * same question or one to suggest.
  */
 static int
 may_be(const struct ask *a, const struct ask *t)
 {
-	const char *keys[2] = { t->key, t->tkey };
-	int i, found = 0;
+	struct lookup_cand c = { .id = 1, .nkeys = 0 };
+	long long ids[2];
+	double sims[2];
+	struct topk same = { &ids[0], &sims[0], 0, 1 }, maybe = { &ids[1], &sims[1], 0, 1 };
 
-	for (i = 0; i < 2; i++) {
-		struct verdict v;
-
-		if (keys[i] == NULL || keys[i][0] == '\0')
-			continue;
-		v = judge(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, keys[i], strlen(keys[i]), 1, 1);
-		if (v.veto)
-			return 0;
-		found |= v.same || v.maybe;
+	c.key[c.nkeys] = t->key;
+	c.len[c.nkeys++] = strlen(t->key);
+	if (t->tkey[0] != '\0') {
+		c.key[c.nkeys] = t->tkey;
+		c.len[c.nkeys++] = strlen(t->tkey);
 	}
-	return found;
+	verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, &c, 1, 1, &same, &maybe);
+	return same.n + maybe.n > 0;
 }
 
 /*

@@ -113,14 +113,12 @@ stop(uv_signal_t *h, int signum)
 static void
 log_listening(void)
 {
-	const char *redis = cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url;
+	char who[32] = "surak";
 
 	if (worker >= 0)
-		log_info("surak worker %d listening on port %d, redis %s%s", worker, ws_port(),
-		    cfg.redis_cluster ? "cluster " : "", redis);
-	else
-		log_info("surak listening on port %d, redis %s%s", ws_port(),
-		    cfg.redis_cluster ? "cluster " : "", redis);
+		snprintf(who, sizeof(who), "surak worker %d", worker);
+	log_info("%s listening on port %d, redis %s%s", who, ws_port(),
+	    cfg.redis_cluster ? "cluster " : "", cfg.redis_cluster ? cfg.redis_cluster : cfg.redis_url);
 }
 
 static void

@@ -476,7 +476,7 @@ ws_init(uv_loop_t *loop, const struct config *cfg)
 int
 ws_listen(uv_loop_t *loop)
 {
-	return W.listen_fd >= 0 ? 0 : listen_start(loop);
+	return listen_start(loop);
 }
 
 int

@@ -19,6 +19,8 @@ async function connect(hub, hello) {
 const moderator = (hub) => connect(hub, { room: room.id, role: 'moderator', client: newClientId(), key: room.moderator_key });
 
 const workerPids = (hub) => childPids(hub.proc.pid);
+// How many times a worker of the pool has logged that it opened the port.
+const listened = () => (pool.log().match(/surak worker \d+ listening/g) || []).length;
 
 before(async () => {
   redis = await Redis.start();
@@ -77,7 +79,7 @@ test('--workers 3: viewers spread over the workers of one port all see a change'
 
 test('--workers: a worker that dies is replaced, and joins the port only once Redis answers it', async () => {
   // A worker joins the port once Redis answers it: wait for all three.
-  await waitUntil('three workers listening', () => (pool.log().match(/surak worker \d+ listening/g) || []).length === 3, 10000);
+  await waitUntil('three workers listening', () => listened() === 3, 10000);
   const [victim, ...rest] = workerPids(pool);
   // New connections to Redis are refused for a while (the open ones go
   // on): the new worker cannot reach Redis, the other two still serve.
@@ -116,6 +118,6 @@ test('--workers: a worker that dies is replaced, and joins the port only once Re
   }
   assert.deepEqual(refused, []);
   assert.ok(welcomed > 0);
-  await waitUntil('the new worker listening', () => (pool.log().match(/surak worker \d+ listening/g) || []).length === 4, 10000);
+  await waitUntil('the new worker listening', () => listened() === 4, 10000);
   await waitUntil('the port healthy', async () => (await fetch(pool.url + '/healthz')).status === 200, 10000);
 });
