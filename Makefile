@@ -43,7 +43,7 @@ endif
 # Every module but main.c, so the unit tests can link them.
 MODULES := util log addr config auth role text lexicon dedupe doc minhash same pii screen embed_gen scripts_gen proto metrics \
 	msg map qr idset outq event lookup copy pace render redis_uv rconn replicas cluster nodes prelude store fanout welcome presence roster rooms \
-	session pending merge past tags receipt moderation hello ask votes commands httpio access staff staff_api staff_cli console api export desk report webclient telegram http ws workers
+	session pending merge past tags receipt moderation hello verify ask similar votes commands httpio access staff staff_api staff_cli console api export desk report webclient telegram http ws workers
 LUA := $(wildcard server/lua/*.lua)
 DATA := $(wildcard server/data/*.txt)
 OBJS := $(MODULES:%=$(BUILD)/obj/%.o)

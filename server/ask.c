@@ -23,11 +23,9 @@
 #include "store.h"
 #include "tags.h"
 #include "util.h"
+#include "verify.h"
 
 #define ASK_TRIES 5		/* looks before an ask is stored unchecked against newer questions */
-#define SIMILAR_MAX 3		/* questions a "similar" look-up returns */
-#define SIMILAR_MIN 0.45	/* trigram similarity worth showing a viewer */
-#define CANDIDATES_MAX 24	/* candidates judged per look-up (as the candidates script gives) */
 #define FLIGHT_SCAN 512		/* asks in flight in a room a new one is compared with, the newest */
 #define FLIGHT_WAIT_MS 200	/* an ask released waits this long at most for the copy to show the change */
 #define FLIGHT_WAITS 8		/* times one ask may wait for another */
@@ -44,22 +42,15 @@ struct ask {
 	char *text;
 	char *name;
 	char fp[DEDUPE_FP_LEN + 1];
-	struct dedupe_doc doc;
-	char *key;			/* the doc's key, stored with the question */
+	struct probe p;			/* its doc, keys and bands (verify.h) */
 	char *flags;			/* screening of the text and the name: "personal_data,profanity" */
 	char *masked;			/* the text with personal data masked, or "" */
 	char *pname;			/* the name with personal data masked, or "" */
 	long long suggest;		/* a question it may be the same as, for moderators; or 0 */
 	double suggest_sim;
-	struct dedupe_doc tdoc;		/* its Russian when it is Kazakh (dedupe_doc_translate) */
-	char *tkey;			/* "=" and tdoc's key, or "" */
 	char seen[24];			/* the last question id of the look-up */
 	int past_done;			/* the deployment's memory was asked (past.h) */
 	char *past;			/* what it found: JSON for "asked_before", or NULL */
-	long long sim_ids[SIMILAR_MAX];	/* similar: the room's questions found */
-	double sim_sims[SIMILAR_MAX];
-	size_t sim_n;
-	char bands[3 * DEDUPE_BANDS * (DEDUPE_BAND_LEN + 1) + 1];	/* its own, trimmed, translated */
 	int tries;
 	char *topics, *places;		/* its tags (tags.h), comma-separated ids */
 	char receipt[RECEIPT_LEN + 1];	/* the code its asker follows it by */
@@ -75,7 +66,6 @@ struct ask {
 	const struct ask_sink *sink;
 	void *ctx;
 	/* while in flight (see "asks in flight" below) */
-	uint64_t bh[DEDUPE_BANDS];	/* its own bands as numbers, 0 where none */
 	int flying;			/* in its room's flights */
 	struct ask *prev_flight, *next_flight;
 	struct queue waiters;		/* asks waiting for it to end, in the order they came */
@@ -137,13 +127,10 @@ ask_free(void *arg)
 
 	free(a->text);
 	free(a->name);
-	free(a->key);
 	free(a->flags);
 	free(a->masked);
 	free(a->pname);
-	dedupe_doc_free(&a->doc);
-	dedupe_doc_free(&a->tdoc);
-	free(a->tkey);
+	probe_free(&a->p);
 	free(a->past);
 	free(a->topics);
 	free(a->places);
@@ -154,49 +141,19 @@ static struct ask *
 ask_new(const struct cmd *c)
 {
 	struct ask *a = xcalloc(1, sizeof(*a));
-	struct sbuf b = { 0 };
+	struct sbuf topics = { 0 }, places = { 0 };
 	size_t len = strlen(c->text);
-	int i;
 
 	a->text = xstrdup(c->text);
 	a->name = xstrdup(c->name ? c->name : "");
 	dedupe_fingerprint(c->text, len, a->fp);
-	dedupe_doc_build(&a->doc, c->text, len);
-	sbuf_init(&b, 128);
-	dedupe_doc_key(&a->doc, &b);
-	a->key = sbuf_steal(&b, NULL);
+	probe_build(&a->p, c->text, len);
 	screen_both(c->text, a->name, &a->flags, &a->masked, &a->pname);
-	for (i = 0; i < a->doc.nbands; i++) {
-		if (i)
-			strcat(a->bands, ",");
-		strcat(a->bands, a->doc.band[i]);
-		a->bh[i] = strtoull(a->doc.band[i], NULL, 16);
-	}
-	/* Also filed without a clause it may add, so the question without it meets it. */
-	for (i = 0; i < a->doc.ntrim; i++) {
-		strcat(a->bands, ",");
-		strcat(a->bands, a->doc.trim[i]);
-	}
-	/* A Kazakh question is filed under its Russian too, for Russian ones to find. */
-	sbuf_init(&b, 128);
-	if (dedupe_doc_translate(&a->tdoc, c->text, len)) {
-		sbuf_addc(&b, '=');
-		dedupe_doc_key(&a->tdoc, &b);
-		for (i = 0; i < a->tdoc.nbands; i++) {
-			strcat(a->bands, ",");
-			strcat(a->bands, a->tdoc.band[i]);
-		}
-	}
-	a->tkey = sbuf_steal(&b, NULL);
-	{
-		struct sbuf topics = { 0 }, places = { 0 };
-
-		sbuf_init(&topics, 64);
-		sbuf_init(&places, 64);
-		tags_of(c->text, len, &topics, &places);
-		a->topics = sbuf_steal(&topics, NULL);
-		a->places = sbuf_steal(&places, NULL);
-	}
+	sbuf_init(&topics, 64);
+	sbuf_init(&places, 64);
+	tags_of(c->text, len, &topics, &places);
+	a->topics = sbuf_steal(&topics, NULL);
+	a->places = sbuf_steal(&places, NULL);
 	return a;
 }
 
@@ -216,133 +173,6 @@ ask_initial_name(struct ask *a)
 	a->pname = xmalloc(n + 2);
 	memcpy(a->pname, a->name, n);
 	memcpy(a->pname + n, ".", 2);
-}
-
-/* ---- verification ---- */
-
-void
-topk_offer(struct topk *t, long long id, double sim)
-{
-	size_t k;
-
-	/* Insert after every entry at least as similar, keeping the best max. */
-	for (k = t->n; k > 0 && t->sims[k - 1] < sim; k--)
-		if (k < t->max) {
-			t->sims[k] = t->sims[k - 1];
-			t->ids[k] = t->ids[k - 1];
-		}
-	if (k >= t->max)
-		return;
-	t->sims[k] = sim;
-	t->ids[k] = id;
-	if (t->n < t->max)
-		t->n++;
-}
-
-/*
- * A candidate's key against the asked question: its verdict and
- * similarity. A key "=…" is a Kazakh question's Russian (never the same
- * question, at most a suggestion to a Russian one); tdoc is the asked
- * question's Russian when it is Kazakh, for a suggestion across the
- * languages.
- */
-struct verdict {
-	int veto, same, maybe;
-	double sim;
-};
-
-static struct verdict
-judge(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const char *key, size_t len,
-    int want_same, int suggest)
-{
-	struct verdict v = { 0, 0, 0, 0 };
-	struct dedupe_doc other;
-	int across = len > 0 && key[0] == '=';
-
-	if (across && (tdoc || !suggest))
-		return v;	/* Kazakh to Kazakh goes by their own words */
-	dedupe_doc_parse(&other, key + across, len - (size_t)across);
-	if (across) {
-		v.maybe = dedupe_suggest_across(&other, doc);
-		v.sim = v.maybe ? dedupe_similarity(doc, &other) : 0;
-		dedupe_doc_free(&other);
-		return v;
-	}
-	/* A question joins only if none of its wordings conflicts with this one. */
-	v.veto = want_same && dedupe_conflict(doc, &other);
-	v.same = !v.veto && want_same && dedupe_same(doc, &other);
-	if (suggest && !v.veto && !v.same)
-		v.maybe = dedupe_suggest(doc, &other) || (tdoc && dedupe_suggest_across(tdoc, &other));
-	if (v.same || v.maybe || !want_same)
-		v.sim = dedupe_similarity(doc, &other);
-	dedupe_doc_free(&other);
-	return v;
-}
-
-/* Candidates as a hub's index gives them (lookup.h), the same as those of a look-up's reply. */
-static void
-verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const struct lookup_cand *cands,
-    size_t n, int want_same, struct topk *t, struct topk *suggest)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		const struct lookup_cand *c = &cands[i];
-		double best = -1, maybe = -1;
-		int veto = 0;
-
-		for (j = 0; j < c->nkeys && !veto; j++) {
-			struct verdict v = judge(doc, tdoc, c->key[j], c->len[j], want_same, suggest != NULL);
-
-			veto = v.veto;
-			if ((v.same || (!want_same && v.sim >= SIMILAR_MIN)) && v.sim > best)
-				best = v.sim;
-			if (v.maybe && v.sim > maybe)
-				maybe = v.sim;
-		}
-		if (veto)
-			continue;
-		if (best >= 0)
-			topk_offer(t, c->id, best);
-		else if (suggest && maybe >= 0)
-			topk_offer(suggest, c->id, maybe);
-	}
-}
-
-/* A look-up's candidates ({{id, status, {key…}}…}), at most max, pointing into the reply. */
-static size_t
-reply_cands(const redisReply *cands, struct lookup_cand *out, size_t max)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; cands && i < cands->elements && n < max; i++) {
-		const redisReply *c = cands->element[i];
-
-		if (c->type != REDIS_REPLY_ARRAY || c->elements < 3 ||
-		    c->element[2]->type != REDIS_REPLY_ARRAY)
-			continue;
-		out[n].id = store_reply_int(c, 0);
-		out[n].nkeys = 0;
-		for (j = 0; j < c->element[2]->elements && out[n].nkeys < LOOKUP_KEYS; j++) {
-			const redisReply *key = c->element[2]->element[j];
-
-			if (key->type != REDIS_REPLY_STRING)
-				continue;
-			out[n].key[out[n].nkeys] = key->str;
-			out[n].len[out[n].nkeys++] = key->len;
-		}
-		n++;
-	}
-	return n;
-}
-
-void
-ask_verify(const struct dedupe_doc *doc, const struct dedupe_doc *tdoc, const redisReply *cands,
-    int want_same, struct topk *t, struct topk *suggest)
-{
-	struct lookup_cand c[CANDIDATES_MAX];
-
-	verify(doc, tdoc, c, reply_cands(cands, c, ARRAY_LEN(c)), want_same, t, suggest);
 }
 
 /* ---- asks in flight ----
@@ -415,13 +245,13 @@ may_be(const struct ask *a, const struct ask *t)
 	double sims[2];
 	struct topk same = { &ids[0], &sims[0], 0, 1 }, maybe = { &ids[1], &sims[1], 0, 1 };
 
-	c.key[c.nkeys] = t->key;
-	c.len[c.nkeys++] = strlen(t->key);
-	if (t->tkey[0] != '\0') {
-		c.key[c.nkeys] = t->tkey;
-		c.len[c.nkeys++] = strlen(t->tkey);
+	c.key[c.nkeys] = t->p.key;
+	c.len[c.nkeys++] = strlen(t->p.key);
+	if (t->p.tkey[0] != '\0') {
+		c.key[c.nkeys] = t->p.tkey;
+		c.len[c.nkeys++] = strlen(t->p.tkey);
 	}
-	verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, &c, 1, 1, &same, &maybe);
+	verify(&a->p, &c, 1, 1, &same, &maybe);
 	return same.n + maybe.n > 0;
 }
 
@@ -439,12 +269,12 @@ close_in_flight(struct ask *a)
 	int n = 0, k = 0, i;
 
 	a->distinct[0] = '\0';
-	if (a->doc.nbands == 0 || a->parks >= FLIGHT_WAITS)
+	if (a->p.doc.nbands == 0 || a->parks >= FLIGHT_WAITS)
 		return NULL;
 	for (t = map_get(T.flights, a->room); t && n < FLIGHT_SCAN; t = t->next_flight, n++) {
-		for (i = 0; i < a->doc.nbands && a->bh[i] != t->bh[i]; i++)
+		for (i = 0; i < a->p.doc.nbands && a->p.bh[i] != t->p.bh[i]; i++)
 			;
-		if (i == a->doc.nbands)
+		if (i == a->p.doc.nbands)
 			continue;
 		if (k == DISTINCT_MAX || may_be(a, t))
 			return t;
@@ -590,14 +420,14 @@ on_ask(void *arg, redisReply *r)
 	if (a->sink->alive(a->ctx) && r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
 	    (retry = store_reply_str(r, 0, NULL)) != NULL && strcmp(retry, "retry") == 0) {
 		/* Judged (the earlier ones matched nothing), then asked again. */
-		struct lookup_cand c[CANDIDATES_MAX];
+		struct lookup_cand c[VERIFY_CANDIDATES];
 
 		metrics.ask_retries++;
 		/* The last try judges these too, then stores without another check (last_qid -1). */
 		if (++a->tries >= ASK_TRIES)
 			metrics.ask_unchecked++;
 		ask_decide(a, a->tries >= ASK_TRIES ? -1 : store_reply_int(r, RETRY_LAST_QID), 0, c,
-		    reply_cands(store_reply_array(r, RETRY_CANDIDATES), c, ARRAY_LEN(c)));
+		    verify_reply_cands(store_reply_array(r, RETRY_CANDIDATES), c, ARRAY_LEN(c)));
 		return;
 	}
 	ask_end(a, r, "unavailable",
@@ -612,11 +442,11 @@ ask_store(struct ask *a, const char *seen_qid, long long target, double sim)
 		[ASK_CLIENT] = a->client, [ASK_RID] = a->rid,
 		[ASK_TEXT] = a->text, [ASK_NAME] = a->name, [ASK_FP] = a->fp,
 		[ASK_LIMIT] = limit, [ASK_WINDOW] = CONFIG_RATE_WINDOW_MS,
-		[ASK_ND] = a->key, [ASK_BANDS] = a->bands,
+		[ASK_ND] = a->p.key, [ASK_BANDS] = a->p.bands,
 		[ASK_SEEN_QID] = seen_qid, [ASK_TARGET] = tgt, [ASK_SIM] = simtxt,
 		[ASK_SCREEN] = a->flags, [ASK_MASKED] = a->masked,
 		[ASK_PNAME] = a->pname, [ASK_IP] = a->group, [ASK_IP_LIMIT] = iplimit,
-		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->tkey, [ASK_PAST] = a->past ? a->past : "",
+		[ASK_SUGGEST] = maybe, [ASK_TKEY] = a->p.tkey, [ASK_PAST] = a->past ? a->past : "",
 		[ASK_TOPICS] = a->topics, [ASK_PLACES] = a->places, [ASK_SOURCE] = a->source,
 		[ASK_RECEIPT] = a->receipt, [ASK_CALLER] = a->caller, [ASK_DISTINCT] = a->distinct,
 	};
@@ -648,7 +478,7 @@ static void
 on_candidates(void *arg, redisReply *r)
 {
 	struct ask *a = arg;
-	struct lookup_cand c[CANDIDATES_MAX];
+	struct lookup_cand c[VERIFY_CANDIDATES];
 	const char *exact;
 
 	if (!a->sink->alive(a->ctx) || r == NULL || !store_reply_ok(r)) {
@@ -658,7 +488,7 @@ on_candidates(void *arg, redisReply *r)
 	}
 	exact = store_reply_str(r, CANDIDATES_R_EXACT, NULL);
 	ask_decide(a, store_reply_int(r, CANDIDATES_R_LAST_QID), exact && strcmp(exact, "fp") == 0, c,
-	    reply_cands(store_reply_array(r, CANDIDATES_R_CANDIDATES), c, ARRAY_LEN(c)));
+	    verify_reply_cands(store_reply_array(r, CANDIDATES_R_CANDIDATES), c, ARRAY_LEN(c)));
 }
 
 /*
@@ -681,7 +511,7 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 	else
 		snprintf(seen, sizeof(seen), "%lld", last_qid);
 	if (!exact)
-		verify(&a->doc, a->tdoc.buf ? &a->tdoc : NULL, cands, n, 1, &best, &maybe);
+		verify(&a->p, cands, n, 1, &best, &maybe);
 	/* A suggestion of an earlier look-up stands unless a match or a closer one comes. */
 	if (best.n)
 		a->suggest = 0;
@@ -702,10 +532,10 @@ ask_decide(struct ask *a, long long last_qid, int exact, const struct lookup_can
 		flight_add(a);
 	}
 	/* A new question: was it asked in an earlier broadcast? */
-	if (best.n == 0 && !exact && !a->past_done && a->doc.nbands > 0) {
+	if (best.n == 0 && !exact && !a->past_done && a->p.doc.nbands > 0) {
 		a->past_done = 1;
 		memcpy(a->seen, seen, sizeof(seen));
-		if (past_lookup(a->room, &a->doc, a->bands, 0, on_past, a))
+		if (past_lookup(a->room, &a->p.doc, a->p.bands, 0, on_past, a))
 			return;
 	}
 	ask_store(a, seen, best.n ? id : 0, sim);
@@ -720,7 +550,7 @@ on_past(void *arg, redisReply *r)
 	double sim;
 
 	sbuf_init(&b, 256);
-	if (r && store_reply_ok(r) && past_best(&a->doc, r, 0, 0, &b, &sim))
+	if (r && store_reply_ok(r) && past_best(&a->p.doc, r, 0, 0, &b, &sim))
 		a->past = sbuf_steal(&b, NULL);
 	sbuf_free(&b);
 	ask_store(a, a->seen, 0, 0);
@@ -734,18 +564,18 @@ on_past(void *arg, redisReply *r)
 static void
 ask_lookup(struct ask *a)
 {
-	struct lookup_cand c[CANDIDATES_MAX];
+	struct lookup_cand c[VERIFY_CANDIDATES];
 	size_t n;
 	long long last;
 	const char *args[CANDIDATES_NARGS] = {
-		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->bands,
+		[CANDIDATES_FP] = a->fp, [CANDIDATES_BANDS] = a->p.bands,
 		[CANDIDATES_MODE] = "ask", [CANDIDATES_CLIENT] = a->client,
 		/* asks are limited by the ask script, not here */
 		[CANDIDATES_LIMIT] = "0", [CANDIDATES_WINDOW] = "0",
 		[CANDIDATES_IP] = "", [CANDIDATES_IP_LIMIT] = "0",
 	};
 
-	if (rooms_lookup(a->room, a->bands, c, ARRAY_LEN(c), &n, &last) == 0) {
+	if (rooms_lookup(a->room, a->p.bands, c, ARRAY_LEN(c), &n, &last) == 0) {
 		size_t i, k = 0;
 
 		if (a->parks == 0)
@@ -885,105 +715,4 @@ cmd_ask(struct session *s, const struct cmd *c)
 	if (s->m.role == ROLE_OPERATOR)
 		ask_by_phone(a, c);
 	ask_lookup(a);
-}
-
-/* ---- similar ---- */
-
-/* The similar list: the room's questions found, then an answer from an earlier broadcast (past). */
-static void
-similar_reply(struct pending *p, const char *past, double past_sim)
-{
-	struct ask *a = p->state;
-	char rid[sizeof(p->rid)];
-	long long ids[SIMILAR_MAX];
-	double sims[SIMILAR_MAX];
-	size_t i, k = 0, n = a->sim_n;
-	struct session *s;
-	struct sbuf b = { 0 };
-
-	memcpy(rid, p->rid, sizeof(rid));
-	memcpy(ids, a->sim_ids, sizeof(ids));
-	memcpy(sims, a->sim_sims, sizeof(sims));
-	if ((s = pending_done(p)) == NULL)
-		return;
-	sbuf_init(&b, 1024);
-	sbuf_adds(&b, "{\"type\":\"ack\",\"rid\":");
-	sbuf_json_strz(&b, rid);
-	sbuf_adds(&b, ",\"similar\":[");
-	for (i = 0; i < n; i++) {
-		size_t mark = b.len;
-
-		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"q\":", k ? "," : "", sims[i]);
-		if (rooms_write_question(&s->m, ids[i], &b) < 0) {
-			b.len = mark;	/* not in this hub's copy yet: leave it out */
-			b.data[b.len] = '\0';
-			continue;
-		}
-		sbuf_addc(&b, '}');
-		k++;
-	}
-	if (past)
-		sbuf_printf(&b, "%s{\"similarity\":%.2f,\"past\":%s}", k ? "," : "", past_sim, past);
-	sbuf_adds(&b, "]}");
-	metrics.acks++;
-	session_send_json(s, b.data, b.len);
-	sbuf_free(&b);
-}
-
-static void
-on_similar_past(void *arg, redisReply *r)
-{
-	struct pending *p = arg;
-	struct ask *a = p->state;
-	struct sbuf b = { 0 };
-	double sim = 0;
-	int found;
-
-	sbuf_init(&b, 256);
-	found = r && store_reply_ok(r) && past_best(&a->doc, r, 1, 1, &b, &sim);
-	similar_reply(p, found ? b.data : NULL, sim);
-	sbuf_free(&b);
-}
-
-static void
-on_similar(void *arg, redisReply *r)
-{
-	struct pending *p = arg;
-	struct ask *a = p->state;
-	char rid[sizeof(p->rid)];
-	struct topk best = { a->sim_ids, a->sim_sims, 0, SIMILAR_MAX };
-	struct session *s = p->s;
-
-	memcpy(rid, p->rid, sizeof(rid));
-	if (r && store_reply_ok(r) && s->wsi)
-		ask_verify(&a->doc, NULL, store_reply_array(r, CANDIDATES_R_CANDIDATES), 0, &best, NULL);
-	a->sim_n = best.n;
-	if (s->wsi == NULL || pending_check(s, rid, r) < 0) {
-		pending_done(p);
-		return;
-	}
-	/* The answer an earlier broadcast gave to a question like it, if any. */
-	if (a->doc.nbands > 0 && past_lookup(s->room_id, &a->doc, a->bands, 1, on_similar_past, p))
-		return;
-	similar_reply(p, NULL, 0);
-}
-
-void
-cmd_similar(struct session *s, const struct cmd *c)
-{
-	struct pending *p = pending_new(s, c);
-	struct ask *a = ask_new(c);
-	char limit[16], iplimit[16];
-	const char *args[CANDIDATES_NARGS] = {
-		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->bands,
-		[CANDIDATES_MODE] = "similar", [CANDIDATES_CLIENT] = s->m.client,
-		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = CONFIG_RATE_WINDOW_MS,
-		[CANDIDATES_IP] = s->group, [CANDIDATES_IP_LIMIT] = iplimit,
-	};
-
-	p->state = a;
-	p->free_state = ask_free;
-	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
-	snprintf(iplimit, sizeof(iplimit), "%d", cfg->similar_per_min_ip);
-	pending_run(p, SCRIPT_CANDIDATES, args, on_similar);
 }

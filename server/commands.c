@@ -20,6 +20,7 @@
 #include "pending.h"
 #include "rooms.h"
 #include "session.h"
+#include "similar.h"
 #include "staff.h"
 #include "store.h"
 #include "util.h"
@@ -454,6 +455,7 @@ commands_init(uv_loop_t *loop, const struct config *c)
 {
 	cfg = c;
 	ask_init(loop, c);
+	similar_init(c);
 	votes_init(loop, c);
 	hello_init(loop, c);
 }

@@ -2,7 +2,8 @@
  * commands: what a client's frame asks for. Parses it (proto.c), checks
  * it against the session's state and role through one table (command →
  * roles allowed → handler), and runs it. The ask pipeline is in ask.c,
- * admission (hello) in hello.c; the rest are here.
+ * similar questions in similar.c, admission (hello) in hello.c; the rest
+ * are here.
  */
 #ifndef SURAK_COMMANDS_H
 #define SURAK_COMMANDS_H

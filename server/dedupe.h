@@ -84,7 +84,7 @@ int dedupe_doc_translate(struct dedupe_doc *d, const char *text, size_t len);
 void dedupe_doc_parse(struct dedupe_doc *d, const char *key, size_t len);
 void dedupe_doc_free(struct dedupe_doc *d);
 /*
- * The LSH bands an ask files a key under (ask.c): a question's own key,
+ * The LSH bands an ask files a key under (verify.c probe_build()): a question's own key,
  * its bands and those without a clause it may add; a Kazakh question's
  * Russian ("=…"), its bands alone. Appends them to out as "hex,hex,…";
  * returns how many. The same bands as the doc the key was written from.

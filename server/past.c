@@ -14,8 +14,8 @@
 #include "map.h"
 #include "metrics.h"
 #include "util.h"
+#include "verify.h"
 
-#define LOOSE_MIN 0.45	/* trigram similarity worth offering a viewer (as "similar" does) */
 #define COPY_EVERY_MS 1000	/* the copy reads the log's new entries this often */
 #define COPY_CHUNK 1000		/* log entries one call reads */
 #define COPY_CANDIDATES 64	/* a look-up's candidates, the asking room's own among them */
@@ -110,7 +110,7 @@ alike(const struct dedupe_doc *doc, const char *nd, size_t len, int loose, doubl
 
 	dedupe_doc_parse(&other, nd, len);
 	*sim = dedupe_similarity(doc, &other);
-	ok = loose ? *sim >= LOOSE_MIN && !dedupe_conflict(doc, &other) : dedupe_same(doc, &other);
+	ok = loose ? *sim >= SIMILAR_MIN && !dedupe_conflict(doc, &other) : dedupe_same(doc, &other);
 	dedupe_doc_free(&other);
 	return ok;
 }

@@ -166,7 +166,7 @@ assign(struct cluster *cl, int *ncl, const char *text)
 		double sim = 0;
 		int same = 0, veto = 0;
 
-		/* As ask_verify(): the best wording that is the same, unless one conflicts. */
+		/* As verify(): the best wording that is the same, unless one conflicts. */
 		for (k = 0; k < cl[c].nkeys && !veto; k++) {
 			veto = dedupe_conflict(&d, &cl[c].keys[k]);
 			if (!veto && dedupe_same(&d, &cl[c].keys[k])) {
