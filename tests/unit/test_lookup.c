@@ -64,6 +64,53 @@ ranks_by_bands_shared_then_newest(void **state)
 	lookup_free(l);
 }
 
+/*
+ * Many questions over a few hashes per band position, looked up with
+ * every band: the candidates are those a plain count gives, most bands
+ * shared first, then the newest.
+ */
+static void
+ranks_many_runs_as_a_plain_count(void **state)
+{
+	enum { NQ = 400, NB = 12, MAX = 24 };
+	static int h[NQ + 1][NB];
+	struct lookup *l = lookup_new();
+	struct lookup_cand c[MAX];
+	char b[NB * 17 + 1];
+	int ask[NB], held[NB] = { 0 }, shared[NQ + 1] = { 0 }, id, i, k, s, want = 0;
+	unsigned seed = 7;
+
+	(void)state;
+	for (i = 0; i < NB; i++)
+		ask[i] = 0x100 + i;
+	for (id = 1; id <= NQ; id++) {
+		for (i = 0; i < NB; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* a third of the time the asked band, else one of two others */
+			h[id][i] = ask[i] + (int)((seed >> 16) % 3) * 0x1000;
+		}
+		bands_of(b, h[id], NB);
+		lookup_key(l, id, "k|", 2, b);
+	}
+	/* Bands shared, counted where the question is among its bucket's newest LOOKUP_BUCKET. */
+	for (id = NQ; id > 0; id--)
+		for (i = 0; i < NB; i++)
+			if (h[id][i] == ask[i] && held[i]++ < LOOKUP_BUCKET)
+				shared[id]++;
+	bands_of(b, ask, NB);
+	k = (int)lookup_find(l, b, c, MAX);
+	for (s = NB; s > 0 && want < MAX; s--)
+		for (id = NQ; id > 0 && want < MAX; id--)
+			if (shared[id] == s) {
+				assert_true(want < k);
+				assert_int_equal(c[want].id, id);
+				want++;
+			}
+	assert_int_equal(k, want);
+	assert_int_equal(k, MAX);
+	lookup_free(l);
+}
+
 static void
 follows_merges(void **state)
 {
@@ -187,6 +234,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ranks_by_bands_shared_then_newest),
+		cmocka_unit_test(ranks_many_runs_as_a_plain_count),
 		cmocka_unit_test(follows_merges),
 		cmocka_unit_test(keeps_the_newest_of_a_bucket),
 		cmocka_unit_test(bands_computed_from_keys),
