@@ -368,56 +368,37 @@ live(const struct lookup *l, long long id)
 	return 0;
 }
 
-/* Restores the heap of runs (by their next id, smallest on top) below h[i]. */
-static void
-sift(struct run *r, size_t *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t c = 2 * i + 1, t;
-
-		if (c >= n)
-			return;
-		if (c + 1 < n && r[h[c + 1]].p[0] < r[h[c]].p[0])
-			c++;
-		if (r[h[i]].p[0] <= r[h[c]].p[0])
-			return;
-		t = h[i];
-		h[i] = h[c];
-		h[c] = t;
-		i = c;
-	}
-}
-
 /*
  * The ids of the runs, each once with how many runs hold it, ascending:
- * the runs are merged (each is ascending) through a heap of the runs by
- * their next id, a few compares per id where sorting them all cost the
- * hub a tenth of an ask, and scanning every run for each id 6% (perf).
+ * the runs are merged (each is ascending), which costs a few compares per
+ * id where sorting them all cost the hub a tenth of an ask (perf).
  */
 static size_t
-merge_runs(struct run *r, size_t nr, struct hit *out, size_t *h)
+merge_runs(struct run *r, size_t nr, struct hit *out)
 {
-	size_t n = 0, nh = 0, i;
+	size_t n = 0, i;
 
-	for (i = 0; i < nr; i++)
-		if (r[i].left)
-			h[nh++] = i;
-	for (i = nh / 2; i-- > 0;)
-		sift(r, h, nh, i);
-	while (nh > 0) {
-		struct run *top = &r[h[0]];
+	for (;;) {
+		long long min = 0;
+		int any = 0;
 
-		if (n == 0 || out[n - 1].id != top->p[0]) {
-			out[n].id = top->p[0];
-			out[n++].shared = 0;
-		}
-		out[n - 1].shared++;
-		top->p++;
-		if (--top->left == 0)
-			h[0] = h[--nh];
-		sift(r, h, nh, 0);
+		for (i = 0; i < nr; i++)
+			if (r[i].left && (!any || r[i].p[0] < min)) {
+				min = r[i].p[0];
+				any = 1;
+			}
+		if (!any)
+			return n;
+		out[n].id = min;
+		out[n].shared = 0;
+		for (i = 0; i < nr; i++)
+			if (r[i].left && r[i].p[0] == min) {
+				r[i].p++;
+				r[i].left--;
+				out[n].shared++;
+			}
+		n++;
 	}
-	return n;
 }
 
 size_t
@@ -448,11 +429,10 @@ lookup_find(const struct lookup *l, const char *bands, struct lookup_cand *out, 
 		free(runs);
 		return 0;
 	}
-	/* at: the merge's heap of runs, then the counting sort's counts */
 	hits = xmalloc(2 * n * sizeof(*hits) + (nr + 2) * sizeof(*at));
 	ranked = hits + n;
 	at = (size_t *)(ranked + n);
-	nh = merge_runs(runs, nr, hits, at);
+	nh = merge_runs(runs, nr, hits);
 	/* Most bands shared first, then the newest: a counting sort by bands shared keeps ids ascending. */
 	memset(at, 0, (nr + 2) * sizeof(*at));
 	for (i = 0; i < nh; i++)
