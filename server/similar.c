@@ -37,27 +37,27 @@ similar_init(const struct config *c)
 static void
 similar_free(void *arg)
 {
-	struct similar *a = arg;
+	struct similar *look = arg;
 
-	probe_free(&a->p);
-	free(a);
+	probe_free(&look->p);
+	free(look);
 }
 
 /* The similar list: the room's questions found, then an answer from an earlier broadcast (past). */
 static void
 similar_reply(struct pending *p, const char *past, double past_sim)
 {
-	struct similar *a = p->state;
+	struct similar *look = p->state;
 	char rid[sizeof(p->rid)];
 	long long ids[SIMILAR_MAX];
 	double sims[SIMILAR_MAX];
-	size_t i, k = 0, n = a->n;
+	size_t i, k = 0, n = look->n;
 	struct session *s;
 	struct sbuf b = { 0 };
 
 	memcpy(rid, p->rid, sizeof(rid));
-	memcpy(ids, a->ids, sizeof(ids));
-	memcpy(sims, a->sims, sizeof(sims));
+	memcpy(ids, look->ids, sizeof(ids));
+	memcpy(sims, look->sims, sizeof(sims));
 	if ((s = pending_done(p)) == NULL)
 		return;
 	sbuf_init(&b, 1024);
@@ -88,13 +88,13 @@ static void
 on_similar_past(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
-	struct similar *a = p->state;
+	struct similar *look = p->state;
 	struct sbuf b = { 0 };
 	double sim = 0;
 	int found;
 
 	sbuf_init(&b, 256);
-	found = r && store_reply_ok(r) && past_best(&a->p.doc, r, 1, 1, &b, &sim);
+	found = r && store_reply_ok(r) && past_best(&look->p.doc, r, 1, 1, &b, &sim);
 	similar_reply(p, found ? b.data : NULL, sim);
 	sbuf_free(&b);
 }
@@ -103,25 +103,26 @@ static void
 on_similar(void *arg, redisReply *r)
 {
 	struct pending *p = arg;
-	struct similar *a = p->state;
+	struct similar *look = p->state;
 	char rid[sizeof(p->rid)];
-	struct topk best = { a->ids, a->sims, 0, SIMILAR_MAX };
+	struct topk best = { look->ids, look->sims, 0, SIMILAR_MAX };
 	struct session *s = p->s;
 
 	memcpy(rid, p->rid, sizeof(rid));
 	if (r && store_reply_ok(r) && s->wsi) {
 		struct lookup_cand c[VERIFY_CANDIDATES];
 
-		verify(&a->p, c, verify_reply_cands(store_reply_array(r, CANDIDATES_R_CANDIDATES), c,
+		verify(&look->p, c, verify_reply_cands(store_reply_array(r, CANDIDATES_R_CANDIDATES), c,
 		    ARRAY_LEN(c)), 0, &best, NULL);
 	}
-	a->n = best.n;
+	look->n = best.n;
 	if (s->wsi == NULL || pending_check(s, rid, r) < 0) {
 		pending_done(p);
 		return;
 	}
 	/* The answer an earlier broadcast gave to a question like it, if any. */
-	if (a->p.doc.nbands > 0 && past_lookup(s->room_id, &a->p.doc, a->p.bands, 1, on_similar_past, p))
+	if (look->p.doc.nbands > 0 &&
+	    past_lookup(s->room_id, &look->p.doc, look->p.bands, 1, on_similar_past, p))
 		return;
 	similar_reply(p, NULL, 0);
 }
@@ -130,17 +131,17 @@ void
 cmd_similar(struct session *s, const struct cmd *c)
 {
 	struct pending *p = pending_new(s, c);
-	struct similar *a = xcalloc(1, sizeof(*a));
+	struct similar *look = xcalloc(1, sizeof(*look));
 	char limit[16], iplimit[16];
 	const char *args[CANDIDATES_NARGS] = {
-		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = a->p.bands,
+		[CANDIDATES_FP] = "", [CANDIDATES_BANDS] = look->p.bands,
 		[CANDIDATES_MODE] = "similar", [CANDIDATES_CLIENT] = s->m.client,
 		[CANDIDATES_LIMIT] = limit, [CANDIDATES_WINDOW] = CONFIG_RATE_WINDOW_MS,
 		[CANDIDATES_IP] = s->group, [CANDIDATES_IP_LIMIT] = iplimit,
 	};
 
-	probe_build(&a->p, c->text, strlen(c->text));
-	p->state = a;
+	probe_build(&look->p, c->text, strlen(c->text));
+	p->state = look;
 	p->free_state = similar_free;
 	snprintf(limit, sizeof(limit), "%d", cfg->similar_per_min);
 	snprintf(iplimit, sizeof(iplimit), "%d", cfg->similar_per_min_ip);
