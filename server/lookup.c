@@ -246,33 +246,34 @@ file_all(struct lookup *l, long long id, const char *bands)
 
 /* ---- keys ---- */
 
-/* Key k of q and its length. */
-static const char *
-key_at(const struct question *q, unsigned k, size_t *len)
+/* q's keys and their lengths, in the order they came (q->nkeys of them). */
+static void
+keys_of(const struct question *q, const char *key[LOOKUP_KEYS], size_t len[LOOKUP_KEYS])
 {
 	const char *p = q->keys;
+	unsigned k;
 
-	while (k-- > 0)
-		p += strlen(p) + 1;
-	*len = strlen(p);
-	return p;
+	for (k = 0; k < q->nkeys; k++) {
+		key[k] = p;
+		len[k] = strlen(p);
+		p += len[k] + 1;
+	}
 }
 
 void
 lookup_key(struct lookup *l, long long id, const char *key, size_t len, const char *bands)
 {
 	struct question *q = question(l, id);
+	const char *has[LOOKUP_KEYS];
+	size_t n[LOOKUP_KEYS];
 	unsigned k;
 
 	if (q == NULL || len == 0 || q->nkeys >= LOOKUP_KEYS || memchr(key, '\0', len))
 		return;
-	for (k = 0; k < q->nkeys; k++) {
-		size_t n;
-		const char *s = key_at(q, k, &n);
-
-		if (n == len && memcmp(s, key, len) == 0)
+	keys_of(q, has, n);
+	for (k = 0; k < q->nkeys; k++)
+		if (n[k] == len && memcmp(has[k], key, len) == 0)
 			return;
-	}
 	q->keys = xrealloc(q->keys, q->len + len + 1);
 	memcpy(q->keys + q->len, key, len);
 	q->keys[q->len + len] = '\0';
@@ -316,11 +317,12 @@ lookup_work(struct lookup *l, size_t max)
 	sbuf_init(&bands, 512);
 	for (; max > 0 && l->done < l->ntodo; max--, l->done++) {
 		const struct pending *p = &l->todo[l->done];
-		size_t len;
-		const char *key = key_at(&l->q[p->id], p->k, &len);
+		const char *key[LOOKUP_KEYS];
+		size_t len[LOOKUP_KEYS];
 
+		keys_of(&l->q[p->id], key, len);
 		sbuf_reset(&bands);
-		dedupe_key_bands(key, len, &bands);
+		dedupe_key_bands(key[p->k], len[p->k], &bands);
 		file_all(l, p->id, bands.data);
 	}
 	sbuf_free(&bands);
@@ -444,8 +446,6 @@ lookup_find(const struct lookup *l, const char *bands, struct lookup_cand *out, 
 	for (i = nh; i-- > 0 && k < max;) {
 		long long id = live(l, ranked[i].id);
 		const struct question *q;
-		const char *key;
-		unsigned kk;
 
 		if (id == 0)
 			continue;
@@ -456,11 +456,7 @@ lookup_find(const struct lookup *l, const char *bands, struct lookup_cand *out, 
 		q = found(l, id);
 		out[k].id = id;
 		out[k].nkeys = q->nkeys;
-		for (kk = 0, key = q->keys; kk < q->nkeys; kk++) {
-			out[k].key[kk] = key;
-			out[k].len[kk] = strlen(key);
-			key += out[k].len[kk] + 1;
-		}
+		keys_of(q, out[k].key, out[k].len);
 		k++;
 	}
 	free(hits);
