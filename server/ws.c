@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,7 +358,7 @@ refuse(int fd, const char *why)
 static void
 on_acceptable(uv_poll_t *h, int status, int events)
 {
-	int i;
+	int i, one = 1;
 
 	(void)h;
 	(void)events;
@@ -381,6 +382,12 @@ on_acceptable(uv_poll_t *h, int status, int events)
 			refuse(fd, "near the open-files limit");
 			continue;
 		}
+		/*
+		 * No Nagle, as lws's own listener would set: a frame is one
+		 * write, and an ack written right after an event must not
+		 * wait for the client's (delayed) ACK of that event.
+		 */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (lws_adopt_socket_vhost(W.vhost, fd) == NULL)
 			log_warn("ws: lws could not adopt a connection");	/* fd closed by lws */
 	}
