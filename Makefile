@@ -121,8 +121,13 @@ test:
 	$(Q)$(MAKE) --no-print-directory fuzzers
 	$(Q)tests/run.sh
 
-# The load tool and the bare broadcaster (the floor) of make bench.
-loadtools: build/surak-load build/bare-broadcast
+# The load tool and the bare broadcaster (the floor) of make bench, and
+# tcp-nodelay, which reads a socket option of the hub's (http.test).
+loadtools: build/surak-load build/bare-broadcast build/tcp-nodelay
+
+build/tcp-nodelay: tests/tools/nodelay.c | build/obj
+	@echo "  CC      $@"
+	$(Q)$(CC) -O2 -g -std=c11 -D_GNU_SOURCE $(WARN) -o $@ $<
 
 build/surak-load: tests/load/load.c | build/obj
 	@echo "  CC      $@"

@@ -5,12 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil, ADMIN_TOKEN,
+  Redis, Hub, Client, createRoom, newClientId, viewerHello, stopAll, waitUntil, ADMIN_TOKEN, ROOT,
 } from '../lib/harness.mjs';
 
 let redis, hub, room;
@@ -144,6 +145,34 @@ test('handshakes: /ws with qa.v1 only, and browsers only from an allowed Origin'
   assert.equal(await handshake('/ws', 'qa.v1', { Origin: `http://${host}` }), 'open');
   assert.notEqual(await handshake('/ws', 'qa.v1', { Origin: 'https://evil.example' }), 'open');
   assert.notEqual(await handshake('/ws', 'qa.v1', { Origin: `http://${host}.evil.example` }), 'open');
+});
+
+// Without TCP_NODELAY an ack written right behind an event waited for the
+// client's delayed ACK (40 ms at 1,600 asks/s, docs/BENCHMARKS.md "No
+// Nagle on the clients' sockets"). lws sets it only on the sockets its own
+// listener accepts; the hub accepts its own. tcp-nodelay reads the option
+// on the hub's end of each connection (pidfd_getfd).
+test("the hub's end of a WebSocket and of an HTTP connection has TCP_NODELAY", async () => {
+  const peek = (port) => execFileSync(join(ROOT, 'build', 'tcp-nodelay'), [String(hub.proc.pid), String(port)])
+    .toString().trim();
+  const c = await Client.connect(hub, viewerHello('http-room'));
+  try {
+    assert.equal(peek(c.ws._socket.localPort), '1');
+  } finally {
+    c.close();
+  }
+  // An HTTP connection, held open (keep-alive) once its answer came.
+  const sock = net.connect(hub.port, '127.0.0.1');
+  try {
+    await new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.on('data', (d) => { if (d.toString().startsWith('HTTP/1.1 200')) resolve(); });
+      sock.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    assert.equal(peek(sock.localPort), '1');
+  } finally {
+    sock.destroy();
+  }
 });
 
 test('an explicit Origin allowlist replaces the default', async () => {
