@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,12 +152,21 @@ test('handshakes: /ws with qa.v1 only, and browsers only from an allowed Origin'
 // Nagle on the clients' sockets"). lws sets it only on the sockets its own
 // listener accepts; the hub accepts its own. tcp-nodelay reads the option
 // on the hub's end of each connection (pidfd_getfd).
-test("the hub's end of a WebSocket and of an HTTP connection has TCP_NODELAY", async () => {
-  const peek = (port) => execFileSync(join(ROOT, 'build', 'tcp-nodelay'), [String(hub.proc.pid), String(port)])
-    .toString().trim();
+test("the hub's end of a WebSocket and of an HTTP connection has TCP_NODELAY", async (t) => {
+  const peek = (port) => {
+    const r = spawnSync(join(ROOT, 'build', 'tcp-nodelay'), [String(hub.proc.pid), String(port)]);
+    if (r.status === 3) return 'unreadable';
+    assert.equal(r.status, 0, `tcp-nodelay: exit ${r.status}: ${r.stderr}`);
+    return r.stdout.toString().trim();
+  };
   const c = await Client.connect(hub, viewerHello('http-room'));
   try {
-    assert.equal(peek(c.ws._socket.localPort), '1');
+    const seen = peek(c.ws._socket.localPort);
+    if (seen === 'unreadable') {
+      t.skip('this system does not let a process read another one\'s sockets (pidfd_getfd)');
+      return;
+    }
+    assert.equal(seen, '1');
   } finally {
     c.close();
   }

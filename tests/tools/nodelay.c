@@ -1,8 +1,9 @@
 /*
  * tcp-nodelay PID PORT: whether process PID has TCP_NODELAY on its end of
  * the TCP connection whose peer is local port PORT (a test's client).
- * Prints 1 or 0; exit 0, or 2 when PID holds no such connection, 1 on
- * error. It takes a copy of each of PID's sockets with pidfd_getfd(2)
+ * Prints 1 or 0; exit 0, or 2 when PID holds no such connection, 3 when
+ * this system does not let it read another process's descriptors
+ * (pidfd_getfd missing or not permitted), 1 on any other error. It takes a copy of each of PID's sockets with pidfd_getfd(2)
  * (Linux 5.6; the caller may trace PID: the same user, or root) and asks
  * the copy, so it sees exactly what PID set.
  */
@@ -56,7 +57,7 @@ main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "/proc/%s/fd", argv[1]);
 	if (pidfd < 0 || (d = opendir(dir)) == NULL) {
 		fprintf(stderr, "tcp-nodelay: process %s: %s\n", argv[1], strerror(errno));
-		return 1;
+		return pidfd < 0 && errno == ENOSYS ? 3 : 1;
 	}
 	while (found < 0 && (e = readdir(d)) != NULL) {
 		ssize_t n;
@@ -70,7 +71,7 @@ main(int argc, char **argv)
 		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
 		if (fd < 0) {
 			fprintf(stderr, "tcp-nodelay: pidfd_getfd: %s\n", strerror(errno));
-			return 1;
+			return errno == ENOSYS || errno == EPERM ? 3 : 1;
 		}
 		if (peer_port(fd) == port && getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &ol) == 0)
 			found = on != 0;
